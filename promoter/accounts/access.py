@@ -1,0 +1,77 @@
+"""The only tenant-scoped getters (STYLE.md #3).
+
+View and API code fetch a project's objects only through these functions. Each filters by the
+caller's membership and raises Http404 for anything outside it, so another tenant's objects are
+indistinguishable from missing ones. A member without the role an action needs gets
+PermissionDenied (403): they know the project exists.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from promoter.accounts.models import Invitation, Membership, Project, Role
+
+
+def membership_get_for_user(*, user: Any, slug: str, role: str = Role.VIEWER) -> Membership:
+    """Return ``user``'s membership of project ``slug`` with at least ``role``.
+
+    Raises Http404 when the user is anonymous or not a member, PermissionDenied when the
+    membership's role is below ``role``.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such project")
+    try:
+        membership = Membership.objects.select_related("project").get(
+            user=user, project__slug=slug
+        )
+    except Membership.DoesNotExist:
+        raise Http404("No such project") from None
+    if not membership.has_role(role):
+        raise PermissionDenied(f"This needs the {Role(role).label} role or higher.")
+    return membership
+
+
+def project_get_for_user(*, user: Any, slug: str, role: str = Role.VIEWER) -> Project:
+    """Return project ``slug`` if ``user`` is a member with at least ``role``."""
+    return membership_get_for_user(user=user, slug=slug, role=role).project
+
+
+def projects_for_user(*, user: Any) -> list[Membership]:
+    """Return ``user``'s memberships, with their projects, by project name."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user).select_related("project").order_by("project__name")
+    )
+
+
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404("Not found") from None
+
+
+def membership_get_in_project(*, project: Project, user_public_id: str) -> Membership:
+    """Return the membership of the user ``user_public_id`` in ``project``, else Http404."""
+    try:
+        return Membership.objects.select_related("user").get(
+            project=project, user__public_id=_uuid_or_404(user_public_id)
+        )
+    except Membership.DoesNotExist:
+        raise Http404("No such member") from None
+
+
+def invitation_get_in_project(*, project: Project, public_id: str) -> Invitation:
+    """Return the pending invitation ``public_id`` of ``project``, else Http404."""
+    try:
+        return Invitation.objects.get(
+            project=project, public_id=_uuid_or_404(public_id), accepted_at__isnull=True
+        )
+    except Invitation.DoesNotExist:
+        raise Http404("No such invitation") from None

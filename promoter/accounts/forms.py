@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+
+from promoter.accounts.models import Project, Role
+
+
+class FirstRunForm(forms.Form):
+    name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(label="E-mail")
+    password = forms.CharField(widget=forms.PasswordInput, min_length=10, label="Password")
+    project = forms.CharField(max_length=100, label="Product name", initial="My product")
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(max_length=150, label="Your name")
+    password = forms.CharField(widget=forms.PasswordInput, min_length=10, label="Password")
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ProjectCreateForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+
+def _timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class ProjectSettingsForm(forms.ModelForm):
+    allowed_origins = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One origin a line, e.g. https://app.example.com: the widget answers only these.",
+    )
+    timezone = forms.ChoiceField(choices=_timezone_choices)
+
+    class Meta:
+        model = Project
+        fields = ["name", "timezone", "allowed_origins", "require_identity_verification", "fatigue_days"]
+        labels = {"fatigue_days": "Survey-fatigue guard (days)"}
+        help_texts = {
+            "fatigue_days": "Never survey one person more often than this, across all surveys.",
+            "require_identity_verification": "Widget calls must carry user_hash = HMAC-SHA256(secret, user id).",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance and not self.is_bound:
+            self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origins or [])
+
+    def clean_allowed_origins(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        origins = []
+        for line in self.cleaned_data["allowed_origins"].splitlines():
+            line = line.strip().rstrip("/")
+            if not line:
+                continue
+            parts = urlsplit(line)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+                raise forms.ValidationError(
+                    f"{line!r} is not an origin: write scheme://host[:port], e.g. https://app.example.com"
+                )
+            origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+        return origins

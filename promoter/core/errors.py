@@ -1,0 +1,31 @@
+"""The one error shape of Promoter's domain code (STYLE.md #10)."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """A domain rule refused an operation; interfaces render it as a 4xx.
+
+    ``code`` is machine-readable and stable, ``detail`` is for people, ``fields`` maps each
+    offending input field to what is wrong with it.
+    """
+
+    status = 400
+
+    def __init__(
+        self,
+        *,
+        code: str,
+        detail: str,
+        fields: dict[str, str] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.fields = dict(fields or {})
+        if status is not None:
+            self.status = status
+
+    def as_dict(self) -> dict[str, object]:
+        return {"detail": self.detail, "code": self.code, "fields": self.fields}

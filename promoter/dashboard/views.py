@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from promoter.accounts.access import (
+    invitation_get_in_project,
+    membership_get_for_user,
+    membership_get_in_project,
+    projects_for_user,
+)
+from promoter.accounts.forms import InviteForm, ProjectCreateForm, ProjectSettingsForm, RoleForm
+from promoter.accounts.models import Invitation, Membership, Role, User
+from promoter.accounts.services import (
+    invitation_create,
+    invitation_revoke,
+    membership_remove,
+    membership_set_role,
+    project_create,
+    project_update,
+)
+from promoter.analytics.metrics import summarize
+from promoter.analytics.selectors import score_histogram
+from promoter.core.errors import ApplicationError
+from promoter.responses.models import Response
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        if not User.objects.exists():
+            return redirect("first-run")
+        return redirect("login")
+    memberships = projects_for_user(user=request.user)
+    last = request.session.get("last_project")
+    for membership in memberships:
+        if membership.project.slug == last:
+            return redirect("project-overview", slug=last)
+    if len(memberships) >= 1:
+        return redirect("project-overview", slug=memberships[0].project.slug)
+    return redirect("projects")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def projects(request: HttpRequest) -> HttpResponse:
+    form = ProjectCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_create(owner=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        except ApplicationError as exc:
+            form.add_error("name", exc.detail)
+        else:
+            messages.success(request, f"Created {project.name}.")
+            return redirect("project-overview", slug=project.slug)
+    return render(
+        request,
+        "dashboard/projects.html",
+        {"form": form, "memberships": projects_for_user(user=request.user)},
+    )
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    request.session["last_project"] = project.slug
+    now = timezone.now()
+    since = now - datetime.timedelta(days=90)
+    cards = []
+    for survey in project.surveys.order_by("created_at"):
+        cards.append(
+            {
+                "survey": survey,
+                "recent": summarize(survey.kind, score_histogram(survey=survey, since=since)),
+                "all_time": summarize(survey.kind, score_histogram(survey=survey)),
+            }
+        )
+    latest = (
+        Response.objects.filter(project=project)
+        .exclude(comment="")
+        .select_related("survey", "end_user")
+        .order_by("-created_at")[:15]
+    )
+    return render(
+        request,
+        "dashboard/overview.html",
+        {"membership": membership, "project": project, "cards": cards, "latest": latest},
+    )
+
+
+@login_required
+@require_GET
+def responses(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    qs = (
+        Response.objects.filter(project=project)
+        .select_related("survey", "end_user")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboard/responses.html",
+        {"membership": membership, "project": project, "page": page},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    required = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    membership = membership_get_for_user(user=request.user, slug=slug, role=required)
+    project = membership.project
+    form = ProjectSettingsForm(request.POST or None, instance=project)
+    can_edit = membership.has_role(Role.ADMIN)
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        project_update(project=project, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        messages.success(request, "Settings saved.")
+        return redirect("project-settings", slug=project.slug)
+    return render(
+        request,
+        "dashboard/settings.html",
+        {"membership": membership, "project": project, "form": form, "can_edit": can_edit},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    required = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    membership = membership_get_for_user(user=request.user, slug=slug, role=required)
+    project = membership.project
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invitation_create(
+                actor=membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+            )
+        except ApplicationError as exc:
+            form.add_error("role" if "role" in exc.fields else "email", exc.detail)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("project-members", slug=project.slug)
+    return render(
+        request,
+        "dashboard/members.html",
+        {
+            "membership": membership,
+            "project": project,
+            "form": form,
+            "can_manage": membership.has_role(Role.ADMIN),
+            "members": Membership.objects.filter(project=project)
+            .select_related("user")
+            .order_by("user__email"),
+            "invitations": Invitation.objects.filter(project=project, accepted_at__isnull=True)
+            .order_by("-created_at"),
+            "roles": Role.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, slug: str, user_id: str) -> HttpResponse:
+    actor = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
+    target = membership_get_in_project(project=actor.project, user_public_id=user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid role.")
+    else:
+        try:
+            membership_set_role(actor=actor, membership=target, role=form.cleaned_data["role"])
+        except ApplicationError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"{target.user} is now {target.get_role_display()}.")
+    return redirect("project-members", slug=slug)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, slug: str, user_id: str) -> HttpResponse:
+    actor = membership_get_for_user(user=request.user, slug=slug)
+    target = membership_get_in_project(project=actor.project, user_public_id=user_id)
+    if target.pk != actor.pk and not actor.has_role(Role.ADMIN):
+        membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)  # raises 403
+    try:
+        membership_remove(actor=actor, membership=target)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+        return redirect("project-members", slug=slug)
+    if target.pk == actor.pk:
+        messages.success(request, f"You left {actor.project.name}.")
+        return redirect("home")
+    messages.success(request, f"Removed {target.user}.")
+    return redirect("project-members", slug=slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, invitation_id: str) -> HttpResponse:
+    actor = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
+    invitation = invitation_get_in_project(project=actor.project, public_id=invitation_id)
+    invitation_revoke(invitation=invitation)
+    messages.success(request, f"Withdrew the invitation to {invitation.email}.")
+    return redirect("project-members", slug=slug)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from promoter.accounts.models import Project
+
+
+class EndUser(models.Model):
+    """One person surveyed in a project, deduplicated by external id, else by e-mail."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="end_users")
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    email = models.EmailField(max_length=254, null=True, blank=True)
+    signed_up_at = models.DateTimeField(null=True, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    locale = models.CharField(max_length=35, blank=True)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="enduser_project_external_id",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "email"],
+                condition=Q(external_id__isnull=True, email__isnull=False),
+                name="enduser_project_email_anonymous",
+            ),
+            models.CheckConstraint(
+                condition=Q(external_id__isnull=False) | Q(email__isnull=False),
+                name="enduser_has_identity",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "email"], name="enduser_project_email")]
+
+    def __str__(self) -> str:
+        return self.external_id or self.email or str(self.public_id)

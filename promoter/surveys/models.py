@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from promoter.accounts.models import Project
+
+
+class SurveyKind(models.TextChoices):
+    NPS = "nps", "NPS"
+    CSAT = "csat", "CSAT"
+    CES = "ces", "CES"
+
+
+# (lowest, highest) score of each kind's scale.
+SCALES: dict[str, tuple[int, int]] = {
+    SurveyKind.NPS: (0, 10),
+    SurveyKind.CSAT: (1, 5),
+    SurveyKind.CES: (1, 7),
+}
+
+DEFAULT_TEXTS: dict[str, dict[str, str]] = {
+    SurveyKind.NPS: {
+        "question": "How likely are you to recommend {product} to a friend or colleague?",
+        "followup_promoter": "What do you like most about {product}?",
+        "followup_passive": "What could we do to make {product} better for you?",
+        "followup_detractor": "What disappointed you, and what should we fix first?",
+        "thank_you": "Thank you for your feedback!",
+    },
+    SurveyKind.CSAT: {
+        "question": "How satisfied are you with {product}?",
+        "followup_promoter": "What did we do well?",
+        "followup_passive": "What could we do better?",
+        "followup_detractor": "What went wrong?",
+        "thank_you": "Thank you for your feedback!",
+    },
+    SurveyKind.CES: {
+        "question": "{product} made it easy for me to handle my issue.",
+        "followup_promoter": "What made it easy?",
+        "followup_passive": "What would have made it easier?",
+        "followup_detractor": "What made it hard?",
+        "thank_you": "Thank you for your feedback!",
+    },
+}
+
+
+class Survey(models.Model):
+    """A question of one kind (NPS 0-10, CSAT 1-5, CES 1-7) asked in a project."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="surveys")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=4, choices=SurveyKind.choices, default=SurveyKind.NPS)
+    is_active = models.BooleanField(default=True)
+    # {"en": {"question": …, "followup_promoter": …, "thank_you": …, "cta_text": …}, "fr": …}
+    texts = models.JSONField(default=dict, blank=True)
+    cta_url = models.URLField(blank=True)
+    targeting = models.JSONField(default=list, blank=True)
+    first_survey_after_days = models.PositiveIntegerField(default=0)
+    resurvey_after_days = models.PositiveIntegerField(default=90)
+    after_decline_days = models.PositiveIntegerField(default=30)
+    sampling_percent = models.PositiveSmallIntegerField(default=100)
+    daily_cap = models.PositiveIntegerField(null=True, blank=True)
+    channels = models.JSONField(default=list, blank=True)
+    look = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=list(SCALES)), name="survey_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sampling_percent__lte=100), name="survey_sampling_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scale(self) -> tuple[int, int]:
+        """Return (lowest, highest) score of this survey's scale."""
+        return SCALES[self.kind]

@@ -1,0 +1,76 @@
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from promoter.accounts import views as accounts
+from promoter.dashboard import views as dashboard
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("", dashboard.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("setup/", accounts.first_run, name="first-run"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path(
+        "accounts/password/reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt"
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("invitations/<str:token>/", accounts.accept_invitation, name="invitation-accept"),
+    path("projects/", dashboard.projects, name="projects"),
+    path("p/<slug:slug>/", dashboard.overview, name="project-overview"),
+    path("p/<slug:slug>/responses/", dashboard.responses, name="project-responses"),
+    path("p/<slug:slug>/settings/", dashboard.project_settings, name="project-settings"),
+    path("p/<slug:slug>/members/", dashboard.members, name="project-members"),
+    path(
+        "p/<slug:slug>/members/<str:user_id>/role/",
+        dashboard.member_role,
+        name="project-member-role",
+    ),
+    path(
+        "p/<slug:slug>/members/<str:user_id>/remove/",
+        dashboard.member_remove,
+        name="project-member-remove",
+    ),
+    path(
+        "p/<slug:slug>/invitations/<str:invitation_id>/revoke/",
+        dashboard.invitation_revoke,
+        name="project-invitation-revoke",
+    ),
+]
