@@ -70,7 +70,7 @@ urlpatterns = [
     ),
     path(
         "p/<slug:slug>/invitations/<str:invitation_id>/revoke/",
-        dashboard.invitation_revoke,
+        dashboard.pending_invitation_revoke,
         name="project-invitation-revoke",
     ),
 ]

@@ -195,14 +195,15 @@ def member_role(request: HttpRequest, slug: str, user_id: str) -> HttpResponse:
 def member_remove(request: HttpRequest, slug: str, user_id: str) -> HttpResponse:
     actor = membership_get_for_user(user=request.user, slug=slug)
     target = membership_get_in_project(project=actor.project, user_public_id=user_id)
-    if target.pk != actor.pk and not actor.has_role(Role.ADMIN):
+    leaving = target.pk == actor.pk
+    if not leaving and not actor.has_role(Role.ADMIN):
         membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)  # raises 403
     try:
         membership_remove(actor=actor, membership=target)
     except ApplicationError as exc:
         messages.error(request, exc.detail)
         return redirect("project-members", slug=slug)
-    if target.pk == actor.pk:
+    if leaving:
         messages.success(request, f"You left {actor.project.name}.")
         return redirect("home")
     messages.success(request, f"Removed {target.user}.")
@@ -211,7 +212,7 @@ def member_remove(request: HttpRequest, slug: str, user_id: str) -> HttpResponse
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, slug: str, invitation_id: str) -> HttpResponse:
+def pending_invitation_revoke(request: HttpRequest, slug: str, invitation_id: str) -> HttpResponse:
     actor = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
     invitation = invitation_get_in_project(project=actor.project, public_id=invitation_id)
     invitation_revoke(invitation=invitation)

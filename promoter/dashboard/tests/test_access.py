@@ -1,0 +1,137 @@
+"""Owner/admin/member/viewer/outsider/anonymous on every project page (STYLE.md #3, #12).
+
+The table below must name every URL pattern that takes a project slug: a new page fails
+``test_every_project_page_is_in_the_matrix`` until its access rules are stated here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.urls import URLPattern, get_resolver, reverse
+
+from promoter.accounts.models import Invitation, Membership, Project, Role, User
+
+ROLES = ("owner", "admin", "member", "viewer", "outsider", "anonymous")
+READ = {"owner": 200, "admin": 200, "member": 200, "viewer": 200, "outsider": 404}
+ADMIN_WRITE = {"owner": 302, "admin": 302, "member": 403, "viewer": 403, "outsider": 404}
+
+
+def _extra_viewer(world) -> dict[str, str]:
+    extra = User.objects.create_user("extra@example.com", "x" * 12)
+    Membership.objects.create(user=extra, project=world.alpha, role=Role.VIEWER)
+    return {"user_id": str(extra.public_id)}
+
+
+def _pending_invitation(world) -> dict[str, str]:
+    invitation = Invitation.objects.create(
+        project=world.alpha, email="new@example.com", role=Role.VIEWER
+    )
+    return {"invitation_id": str(invitation.public_id)}
+
+
+def _no_args(world) -> dict[str, str]:
+    return {}
+
+
+# url name -> list of (method, data, extra kwargs factory, expected status per role)
+MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = {
+    "project-overview": [("get", {}, _no_args, READ)],
+    "project-responses": [("get", {}, _no_args, READ)],
+    "project-settings": [
+        ("get", {}, _no_args, READ),
+        (
+            "post",
+            {"name": "Renamed", "timezone": "Europe/Paris", "fatigue_days": "30"},
+            _no_args,
+            ADMIN_WRITE,
+        ),
+    ],
+    "project-members": [
+        ("get", {}, _no_args, READ),
+        ("post", {"email": "invitee@example.com", "role": "member"}, _no_args, ADMIN_WRITE),
+    ],
+    "project-member-role": [("post", {"role": "member"}, _extra_viewer, ADMIN_WRITE)],
+    "project-member-remove": [("post", {}, _extra_viewer, ADMIN_WRITE)],
+    "project-invitation-revoke": [("post", {}, _pending_invitation, ADMIN_WRITE)],
+}
+
+CASES = [
+    (name, i, role) for name, entries in MATRIX.items() for i in range(len(entries)) for role in ROLES
+]
+
+
+def test_every_project_page_is_in_the_matrix():
+    names = {
+        p.name
+        for p in get_resolver().url_patterns
+        if isinstance(p, URLPattern) and "slug" in p.pattern.regex.groupindex
+    }
+    assert names == set(MATRIX)
+
+
+def _snapshot(project: Project) -> tuple:
+    project.refresh_from_db()
+    return (
+        project.name,
+        project.timezone,
+        sorted(Membership.objects.filter(project=project).values_list("user__email", "role")),
+        sorted(Invitation.objects.filter(project=project).values_list("email", "role")),
+    )
+
+
+@pytest.mark.parametrize(("name", "index", "role"), CASES)
+def test_access(world, name, index, role):
+    method, data, kwargs_factory, expected = MATRIX[name][index]
+    kwargs = kwargs_factory(world)
+    url = reverse(name, kwargs={"slug": world.alpha.slug, **kwargs})
+    before = _snapshot(world.alpha)
+    response = getattr(world.client_for(role), method)(url, data)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == expected[role], response.content[:300]
+    if method == "post" and (role == "anonymous" or expected[role] >= 400):
+        assert _snapshot(world.alpha) == before, "a refused write changed something"
+    if method == "post" and role != "anonymous" and expected[role] == 302:
+        assert _snapshot(world.alpha) != before, "an allowed write changed nothing"
+
+
+def test_outsider_content_never_leaks(world):
+    response = world.client_for("outsider").get(reverse("project-overview", args=["alpha"]))
+    assert response.status_code == 404
+    assert b"Alpha" not in response.content
+
+
+@pytest.mark.parametrize("name", ["project-member-role", "project-member-remove"])
+def test_ids_from_another_project_are_not_found(world, name):
+    # The owner of alpha names beta's owner through alpha's URL: not a member here -> 404.
+    url = reverse(name, kwargs={"slug": "alpha", "user_id": str(world.outsider.public_id)})
+    response = world.client_for("owner").post(url, {"role": "viewer"})
+    assert response.status_code == 404
+    assert Membership.objects.get(user=world.outsider, project=world.beta).role == Role.OWNER
+
+
+def test_invitation_of_another_project_is_not_found(world):
+    other = Invitation.objects.create(project=world.beta, email="x@example.com")
+    url = reverse(
+        "project-invitation-revoke", kwargs={"slug": "alpha", "invitation_id": str(other.public_id)}
+    )
+    assert world.client_for("owner").post(url).status_code == 404
+    assert Invitation.objects.filter(pk=other.pk).exists()
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+def test_malformed_or_unknown_ids_are_not_found(world, bad_id):
+    url = reverse("project-member-role", kwargs={"slug": "alpha", "user_id": bad_id})
+    assert world.client_for("owner").post(url, {"role": "viewer"}).status_code == 404
+
+
+def test_viewer_sees_settings_read_only(world):
+    response = world.client_for("viewer").get(reverse("project-settings", args=["alpha"]))
+    assert response.status_code == 200
+    assert b"an admin or owner can change them" in response.content
+    assert b"Save settings" not in response.content
+    assert world.alpha.secret.encode() not in response.content
