@@ -50,9 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except DatabaseError as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sys.stderr.write(
-            f"promoter: database error (check DATABASE_URL and that the server runs): {first_line}\n"
-        )
+        hint = "check DATABASE_URL and that the server runs"
+        sys.stderr.write(f"promoter: database error ({hint}): {first_line}\n")
         return 1
     except KeyboardInterrupt:
         return 130

@@ -169,9 +169,7 @@ def email_from_url(value: str) -> dict[str, object]:
     scheme = parts.scheme
     if scheme in ("smtp", "smtp+tls", "smtps"):
         if not parts.hostname:
-            raise ConfigError(
-                "EMAIL_URL", f"names no host: {value!r}", check_id="promoter.E003"
-            )
+            raise ConfigError("EMAIL_URL", f"names no host: {value!r}", check_id="promoter.E003")
         try:
             port = parts.port
         except ValueError:

@@ -29,7 +29,6 @@ DEBUG = env_bool("DEBUG", False)
 DATABASES = {"default": database_from_url(env_raw("DATABASE_URL"), data_dir=DATA_DIR)}
 
 
-
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
 _site = urlsplit(SITE_URL)
 SITE_NAME = env_str("SITE_NAME", "Promoter")
@@ -93,7 +92,8 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     if urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
         raise ConfigError(
-            "REDIS_URL", f"expected redis://host:6379/0, got {REDIS_URL!r}",
+            "REDIS_URL",
+            f"expected redis://host:6379/0, got {REDIS_URL!r}",
             check_id="promoter.E005",
         )
     CACHES = {
@@ -128,12 +128,14 @@ for _name, _value in email_from_url(env_str("EMAIL_URL", "console://")).items():
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Promoter <promoter@{_site.hostname}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+
 def _secret_key() -> str:
     value = env_raw("SECRET_KEY")
     if value:
         if len(value) < 32:
             raise ConfigError(
-                "SECRET_KEY", "is too short: use at least 32 random characters",
+                "SECRET_KEY",
+                "is too short: use at least 32 random characters",
                 check_id="promoter.E002",
             )
         return value
@@ -141,7 +143,8 @@ def _secret_key() -> str:
         raise ConfigError(
             "SECRET_KEY",
             "is required when DEBUG is off: set SECRET_KEY (or SECRET_KEY_FILE) to a long random"
-            " string, e.g. the output of `python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`",
+            " string, e.g. the output of"
+            " `python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`",
             check_id="promoter.E002",
         )
     # Embedded/development default: generate once and keep it beside the SQLite file so

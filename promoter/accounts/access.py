@@ -26,9 +26,7 @@ def membership_get_for_user(*, user: Any, slug: str, role: str = Role.VIEWER) ->
     if not user.is_authenticated:
         raise Http404("No such project")
     try:
-        membership = Membership.objects.select_related("project").get(
-            user=user, project__slug=slug
-        )
+        membership = Membership.objects.select_related("project").get(user=user, project__slug=slug)
     except Membership.DoesNotExist:
         raise Http404("No such project") from None
     if not membership.has_role(role):

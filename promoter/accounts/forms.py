@@ -47,11 +47,19 @@ class ProjectSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = ["name", "timezone", "allowed_origins", "require_identity_verification", "fatigue_days"]
+        fields = [
+            "name",
+            "timezone",
+            "allowed_origins",
+            "require_identity_verification",
+            "fatigue_days",
+        ]
         labels = {"fatigue_days": "Survey-fatigue guard (days)"}
         help_texts = {
             "fatigue_days": "Never survey one person more often than this, across all surveys.",
-            "require_identity_verification": "Widget calls must carry user_hash = HMAC-SHA256(secret, user id).",
+            "require_identity_verification": (
+                "Widget calls must carry user_hash = HMAC-SHA256(secret, user id)."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

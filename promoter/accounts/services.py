@@ -27,7 +27,9 @@ def user_create(*, email: str, password: str, name: str = "", is_staff: bool = F
     email = User.objects.normalize_email(email.strip()).lower()
     if not email or "@" not in email:
         raise ApplicationError(
-            code="invalid_email", detail="Enter a valid e-mail address.", fields={"email": "invalid"}
+            code="invalid_email",
+            detail="Enter a valid e-mail address.",
+            fields={"email": "invalid"},
         )
     if User.objects.filter(email__iexact=email).exists():
         raise ApplicationError(
@@ -64,7 +66,9 @@ def project_create(
 
     name = name.strip()
     if not name:
-        raise ApplicationError(code="required", detail="Name the project.", fields={"name": "required"})
+        raise ApplicationError(
+            code="required", detail="Name the project.", fields={"name": "required"}
+        )
     slug = slugify(slug) if slug else _unique_slug(name)
     if Project.objects.filter(slug=slug).exists():
         raise ApplicationError(
@@ -97,7 +101,9 @@ def _can_grant(actor: Membership, role: str) -> bool:
 def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation:
     """Invite ``email`` to ``actor``'s project with ``role`` and e-mail them a signed link."""
     if role not in Role.values:
-        raise ApplicationError(code="invalid_role", detail="Unknown role.", fields={"role": "invalid"})
+        raise ApplicationError(
+            code="invalid_role", detail="Unknown role.", fields={"role": "invalid"}
+        )
     if not _can_grant(actor, role):
         raise ApplicationError(
             code="forbidden",
@@ -143,7 +149,9 @@ def invitation_from_token(*, token: str) -> Invitation:
             code="expired", detail="This invitation has expired: ask for a new one.", status=404
         ) from None
     except signing.BadSignature:
-        raise ApplicationError(code="invalid", detail="This invitation link is not valid.", status=404) from None
+        raise ApplicationError(
+            code="invalid", detail="This invitation link is not valid.", status=404
+        ) from None
     invitation = Invitation.objects.select_related("project").filter(public_id=public_id).first()
     if invitation is None or invitation.accepted_at is not None:
         raise ApplicationError(
@@ -159,8 +167,10 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         accepted_at=timezone.now(), accepted_by=user
     )
     if changed != 1:
-        raise ApplicationError(code="used", detail="This invitation has already been used.", status=404)
-    membership, created = Membership.objects.get_or_create(
+        raise ApplicationError(
+            code="used", detail="This invitation has already been used.", status=404
+        )
+    membership, _ = Membership.objects.get_or_create(
         user=user, project=invitation.project, defaults={"role": invitation.role}
     )
     return membership
@@ -169,7 +179,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 def membership_set_role(*, actor: Membership, membership: Membership, role: str) -> Membership:
     """Change ``membership``'s role; a project always keeps at least one owner."""
     if role not in Role.values:
-        raise ApplicationError(code="invalid_role", detail="Unknown role.", fields={"role": "invalid"})
+        raise ApplicationError(
+            code="invalid_role", detail="Unknown role.", fields={"role": "invalid"}
+        )
     if not (_can_grant(actor, role) and _can_grant(actor, membership.role)):
         raise ApplicationError(
             code="forbidden", detail="Only an owner can change owners or admins.", status=403

@@ -56,7 +56,9 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_from_token(token=token)
     except ApplicationError as exc:
-        return render(request, "accounts/invitation_invalid.html", {"detail": exc.detail}, status=404)
+        return render(
+            request, "accounts/invitation_invalid.html", {"detail": exc.detail}, status=404
+        )
     user = request.user if request.user.is_authenticated else None
     existing = User.objects.filter(email__iexact=invitation.email).first()
     if user is None and existing is not None:

@@ -165,8 +165,9 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "members": Membership.objects.filter(project=project)
             .select_related("user")
             .order_by("user__email"),
-            "invitations": Invitation.objects.filter(project=project, accepted_at__isnull=True)
-            .order_by("-created_at"),
+            "invitations": Invitation.objects.filter(
+                project=project, accepted_at__isnull=True
+            ).order_by("-created_at"),
             "roles": Role.choices,
         },
     )

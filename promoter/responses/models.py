@@ -60,6 +60,9 @@ class Display(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"display of survey {self.survey_id} to {self.end_user_id}"
+
 
 class Status(models.TextChoices):
     OPEN = "open", "Open"
@@ -136,6 +139,9 @@ class Decline(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"decline of survey {self.survey_id} by {self.end_user_id}"
+
 
 class Tag(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -177,6 +183,9 @@ class ResponseTag(models.Model):
         ]
         indexes = [models.Index(fields=["tag", "response"], name="responsetag_tag_response")]
 
+    def __str__(self) -> str:
+        return f"tag {self.tag_id} on response {self.response_id}"
+
 
 class Note(models.Model):
     """An internal note by a teammate on a response; never shown to the person."""
@@ -191,3 +200,6 @@ class Note(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["response", "created_at"], name="note_response_created")]
+
+    def __str__(self) -> str:
+        return self.body[:60]

@@ -42,7 +42,9 @@ def test_first_run_rejects_a_weak_password_and_keeps_nothing(db):
 
 def test_login_and_logout(world):
     client = Client()
-    response = client.post(reverse("login"), {"username": "owner@example.com", "password": PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": "owner@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 302
     home = client.get("/")
     assert home["Location"] == reverse("project-overview", args=["alpha"])
@@ -147,7 +149,9 @@ def test_admin_cannot_invite_or_promote_to_admin_or_owner(world, role):
 def test_last_owner_cannot_leave_or_be_demoted(world):
     owner = world.client_for("owner")
     owner.post(reverse("project-member-remove", args=["alpha", world.owner.public_id]))
-    owner.post(reverse("project-member-role", args=["alpha", world.owner.public_id]), {"role": "viewer"})
+    owner.post(
+        reverse("project-member-role", args=["alpha", world.owner.public_id]), {"role": "viewer"}
+    )
     assert Membership.objects.get(user=world.owner, project=world.alpha).role == Role.OWNER
 
 
@@ -193,7 +197,12 @@ def test_settings_are_saved_by_an_admin(world):
     assert world.alpha.require_identity_verification is True
     bad = world.client_for("admin").post(
         reverse("project-settings", args=["alpha"]),
-        {"name": "x", "timezone": "Mars/Olympus", "fatigue_days": "-1", "allowed_origins": "ftp://x/y"},
+        {
+            "name": "x",
+            "timezone": "Mars/Olympus",
+            "fatigue_days": "-1",
+            "allowed_origins": "ftp://x/y",
+        },
     )
     assert bad.status_code == 200
     for field in (b"timezone", b"fatigue_days", b"allowed_origins"):

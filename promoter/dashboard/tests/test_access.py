@@ -58,7 +58,10 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
 }
 
 CASES = [
-    (name, i, role) for name, entries in MATRIX.items() for i in range(len(entries)) for role in ROLES
+    (name, i, role)
+    for name, entries in MATRIX.items()
+    for i in range(len(entries))
+    for role in ROLES
 ]
 
 

@@ -31,8 +31,7 @@ def ensure_port_free(host: str, port: int) -> None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise CommandError(
-                    f"port {port} on {host} is already in use: stop what runs there or pass"
-                    " --port"
+                    f"port {port} on {host} is already in use: stop what runs there or pass --port"
                 ) from None
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
@@ -52,9 +51,11 @@ def demo_setup(*, responses: int, seed: int, stdout: Any) -> Project:
     if Response.objects.filter(project=project).exists():
         stdout.write(f"Demo data already loaded in {project.name!r}: not seeding again.")
         return project
-    with tqdm(total=responses, desc="Seeding demo responses", unit="resp", file=sys.stderr) as bar:
-        with transaction.atomic():
-            result = seed_project(project=project, responses=responses, seed=seed, progress=bar.update)
+    with (
+        tqdm(total=responses, desc="Seeding demo responses", unit="resp", file=sys.stderr) as bar,
+        transaction.atomic(),
+    ):
+        result = seed_project(project=project, responses=responses, seed=seed, progress=bar.update)
     stdout.write(
         f"Seeded {result.responses:,} responses from {result.end_users:,} people"
         f" ({result.displays:,} displays, {result.declines:,} declines)."
@@ -86,7 +87,9 @@ class Command(BaseCommand):
             ensure_port_free(host, port)
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
         call_command("migrate", interactive=False, verbosity=0)
-        project = demo_setup(responses=options["responses"], seed=options["seed"], stdout=self.stdout)
+        project = demo_setup(
+            responses=options["responses"], seed=options["seed"], stdout=self.stdout
+        )
         url = f"http://{host}:{port}"
         banner = (
             f"\n  Promoter demo: {url}/\n"
@@ -96,7 +99,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(banner))
         if options["no_serve"]:
             return
-        worker = subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
+        worker = subprocess.Popen(
             [sys.executable, "-m", "promoter.cli", "worker", "--interval", "2"],
             env=os.environ.copy(),
         )

@@ -50,11 +50,11 @@ class Command(BaseCommand):
                     name=options["name"],
                     is_staff=options["staff"],
                 )
-                project = (
-                    project_create(owner=user, name=project_name) if project_name else None
-                )
+                project = project_create(owner=user, name=project_name) if project_name else None
         except ApplicationError as exc:
             raise CommandError(exc.detail) from None
         self.stdout.write(f"Created user {user.email}")
         if project is not None:
-            self.stdout.write(f"Created project {project.name!r} ({project.slug}); role: {Role.OWNER}")
+            self.stdout.write(
+                f"Created project {project.name!r} ({project.slug}); role: {Role.OWNER}"
+            )
