@@ -31,7 +31,11 @@ def summarize(kind: str, histogram: Sequence[int]) -> Summary:
         raise ValueError(f"a {kind} histogram has {sizes[kind]} bins, got {len(histogram)}")
     n = sum(histogram)
     if kind == "nps":
-        detractors, passives, promoters = sum(histogram[:7]), sum(histogram[7:9]), sum(histogram[9:])
+        detractors, passives, promoters = (
+            sum(histogram[:7]),
+            sum(histogram[7:9]),
+            sum(histogram[9:]),
+        )
         score = 100.0 * (promoters - detractors) / n if n else None
     elif kind == "csat":
         detractors, passives, promoters = sum(histogram[:2]), histogram[2], sum(histogram[3:])

@@ -1,0 +1,25 @@
+from promoter.checks import check_email, check_site_url
+
+
+def test_site_url_host_must_be_allowed(settings):
+    settings.SITE_URL = "https://feedback.example.com"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.DEBUG = False
+    assert [e.id for e in check_site_url()] == ["promoter.E006"]
+    settings.ALLOWED_HOSTS = [".example.com"]
+    assert check_site_url() == []
+
+
+def test_debug_on_a_public_site_warns(settings):
+    settings.SITE_URL = "https://feedback.example.com"
+    settings.ALLOWED_HOSTS = ["feedback.example.com"]
+    settings.DEBUG = True
+    assert [e.id for e in check_site_url()] == ["promoter.W001"]
+
+
+def test_console_mail_in_production_warns(settings):
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    assert [e.id for e in check_email()] == ["promoter.W002"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert check_email() == []
