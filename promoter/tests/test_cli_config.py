@@ -61,3 +61,12 @@ def test_usage_lists_the_commands():
     assert result.returncode == 0
     for command in ("demo", "serve", "worker", "migrate", "createuser", "seed"):
         assert f"  {command} " in result.stdout
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path):
+    result = run_promoter(
+        "serve", "--port", "1", PROMOTER_DATA_DIR=str(tmp_path), SECRET_KEY="k" * 40
+    )
+    assert result.returncode == 1
+    assert "run `promoter migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr

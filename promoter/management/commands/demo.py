@@ -51,11 +51,15 @@ def demo_setup(*, responses: int, seed: int, stdout: Any) -> Project:
     if Response.objects.filter(project=project).exists():
         stdout.write(f"Demo data already loaded in {project.name!r}: not seeding again.")
         return project
+
+    def advance(n: int) -> None:
+        bar.update(n)
+
     with (
         tqdm(total=responses, desc="Seeding demo responses", unit="resp", file=sys.stderr) as bar,
         transaction.atomic(),
     ):
-        result = seed_project(project=project, responses=responses, seed=seed, progress=bar.update)
+        result = seed_project(project=project, responses=responses, seed=seed, progress=advance)
     stdout.write(
         f"Seeded {result.responses:,} responses from {result.end_users:,} people"
         f" ({result.displays:,} displays, {result.declines:,} declines)."
