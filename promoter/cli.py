@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo":
         # The demo is a local, single-user run: debug mode, with a generated secret key.
         os.environ.setdefault("DEBUG", "true")
+        os.environ.setdefault("PROMOTER_DEMO", "true")
 
     import django
     from django.core.exceptions import ImproperlyConfigured

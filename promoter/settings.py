@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "promoter.surveys",
     "promoter.responses",
     "promoter.analytics",
+    "promoter.ingest",
     "promoter.dashboard",
 ]
 
@@ -105,6 +106,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The public ingest API (docs/ingest-api.md).
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
+INGEST_RATE_LIMIT_PER_MINUTE = env_int("INGEST_RATE_LIMIT_PER_MINUTE", 600, minimum=0)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# `promoter demo` turns this on: it serves the /demo page with the widget in a fake app.
+DEMO_MODE = env_bool("PROMOTER_DEMO", False)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -1,9 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 from promoter.accounts import views as accounts
 from promoter.dashboard import views as dashboard
+from promoter.ingest import views as ingest
+from promoter.ingest.api import urlpatterns as ingest_api_urlpatterns
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -13,6 +15,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("i/v1/", include((ingest_api_urlpatterns(), "ingest"), namespace="ingest")),
+    path("w/promoter.js", ingest.widget_js, name="widget-js"),
+    path("w/promoter.<str:version>.js", ingest.widget_js_versioned, name="widget-js-versioned"),
+    path("demo/", ingest.demo_page, name="demo"),
     path("setup/", accounts.first_run, name="first-run"),
     path(
         "accounts/login/",

@@ -15,6 +15,8 @@ class EndUser(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="end_users")
     external_id = models.CharField(max_length=255, null=True, blank=True)
     email = models.EmailField(max_length=254, null=True, blank=True)
+    # A visitor id kept by the widget for people the host app does not identify.
+    anonymous_id = models.CharField(max_length=64, null=True, blank=True)
     signed_up_at = models.DateTimeField(null=True, blank=True)
     properties = models.JSONField(default=dict, blank=True)
     locale = models.CharField(max_length=35, blank=True)
@@ -35,9 +37,16 @@ class EndUser(models.Model):
                 condition=Q(external_id__isnull=True, email__isnull=False),
                 name="enduser_project_email_anonymous",
             ),
+            models.UniqueConstraint(
+                fields=["project", "anonymous_id"],
+                condition=Q(anonymous_id__isnull=False),
+                name="enduser_project_anonymous_id",
+            ),
             models.CheckConstraint(
-                condition=Q(external_id__isnull=False) | Q(email__isnull=False),
-                name="enduser_has_identity",
+                condition=Q(external_id__isnull=False)
+                | Q(email__isnull=False)
+                | Q(anonymous_id__isnull=False),
+                name="enduser_has_identity_v2",
             ),
         ]
         indexes = [models.Index(fields=["project", "email"], name="enduser_project_email")]

@@ -46,6 +46,9 @@ SEED_SURVEYS: tuple[tuple[str, str], ...] = (
     (SurveyKind.CSAT, "Support satisfaction (CSAT)"),
     (SurveyKind.CES, "Support effort (CES)"),
 )
+# In-app, CSAT and CES wait for an event the host app tracks (the demo page has buttons).
+SEED_TRIGGERS: dict[str, str] = {SurveyKind.CSAT: "ticket_closed", SurveyKind.CES: "chat_closed"}
+NPS_REVIEW_URL = "https://www.g2.com/products/acme-cloud/take_survey"
 KIND_WEIGHTS: dict[str, int] = {SurveyKind.NPS: 70, SurveyKind.CSAT: 15, SurveyKind.CES: 15}
 
 TEXTS_FR: dict[str, dict[str, str]] = {
@@ -880,8 +883,12 @@ def _surveys_ensure(*, project: Project) -> tuple[dict[str, Survey], int]:
                 name=name,
                 texts={"en": dict(DEFAULT_TEXTS[kind]), "fr": dict(TEXTS_FR[kind])},
                 channels=[Channel.WEB, Channel.IOS, Channel.ANDROID, Channel.EMAIL],
+                trigger_event=SEED_TRIGGERS.get(kind, ""),
             )
             created += 1
+        if kind == SurveyKind.NPS and not survey.cta_url:
+            survey.cta_url = NPS_REVIEW_URL
+            survey.save(update_fields=["cta_url"])
         surveys[kind] = survey
     return surveys, created
 

@@ -45,6 +45,13 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+IN_APP_CHANNELS = ("web", "ios", "android")
+
+
+def default_channels() -> list[str]:
+    return ["web", "ios", "android", "email", "link"]
+
+
 class Survey(models.Model):
     """A question of one kind (NPS 0-10, CSAT 1-5, CES 1-7) asked in a project."""
 
@@ -61,9 +68,14 @@ class Survey(models.Model):
     resurvey_after_days = models.PositiveIntegerField(default=90)
     after_decline_days = models.PositiveIntegerField(default=30)
     sampling_percent = models.PositiveSmallIntegerField(default=100)
+    # Visitors with neither id nor e-mail are sampled apart: they cannot be throttled as reliably.
+    anonymous_sampling_percent = models.PositiveSmallIntegerField(default=100)
     daily_cap = models.PositiveIntegerField(null=True, blank=True)
-    channels = models.JSONField(default=list, blank=True)
+    channels = models.JSONField(default=default_channels, blank=True)
     look = models.JSONField(default=dict, blank=True)
+    # Empty: shown on page load. Else shown only after `Promoter.track(<event>)`.
+    trigger_event = models.CharField(max_length=100, blank=True)
+    delay_seconds = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,7 +86,12 @@ class Survey(models.Model):
             models.CheckConstraint(
                 condition=models.Q(sampling_percent__lte=100), name="survey_sampling_percent"
             ),
+            models.CheckConstraint(
+                condition=models.Q(anonymous_sampling_percent__lte=100),
+                name="survey_anonymous_sampling_percent",
+            ),
         ]
+        indexes = [models.Index(fields=["project", "is_active"], name="survey_project_active")]
 
     def __str__(self) -> str:
         return self.name

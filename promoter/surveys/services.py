@@ -14,7 +14,6 @@ def survey_create(*, project: Project, kind: str, name: str = "") -> Survey:
         kind=kind,
         name=name or f"{label} survey",
         texts={"en": dict(DEFAULT_TEXTS[kind])},
-        channels=["web", "email", "link"],
     )
 
 

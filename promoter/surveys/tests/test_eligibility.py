@@ -52,7 +52,13 @@ CASES = [
         None,
     ),
     ("sign-up unknown but required", Rules(first_survey_after_days=7), person(), {}, "not_yet"),
-    ("0 days: survey at once", Rules(first_survey_after_days=0), person(signed_up_at=NOW), {}, None),
+    (
+        "0 days: survey at once",
+        Rules(first_survey_after_days=0),
+        person(signed_up_at=NOW),
+        {},
+        None,
+    ),
     (
         "responded 1 s short of 90 days",
         Rules(resurvey_after_days=90),

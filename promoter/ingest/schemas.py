@@ -1,0 +1,190 @@
+"""The ingest API's input and output shapes (see docs/ingest-api.md)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Schema
+from pydantic import ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+MAX_PROPERTIES = 100
+MAX_PROPERTY_NAME = 100
+MAX_PROPERTY_VALUE = 1000
+_ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def _no_nul(value: str, what: str) -> str:
+    if "\x00" in value:
+        raise ValueError(f"{what} must not contain NUL characters")
+    return value
+
+
+class UserIn(Schema):
+    model_config = ConfigDict(extra="ignore")
+
+    id: StrictStr | int | None = Field(None, description="Your own id for the person.")
+    email: StrictStr | None = None
+    signed_up_at: datetime.datetime | None = Field(
+        None, description="ISO 8601 date-time or Unix seconds."
+    )
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str | int | None) -> str | None:
+        if value is None:
+            return None
+        text = _no_nul(str(value).strip(), "id")
+        if len(text) > 255:
+            raise ValueError("at most 255 characters")
+        return text or None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        text = value.strip().lower()
+        try:
+            validate_email(text)
+        except DjangoValidationError:
+            raise ValueError("is not a valid e-mail address") from None
+        return text
+
+    @field_validator("signed_up_at")
+    @classmethod
+    def _aware(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=datetime.UTC)
+        return value
+
+    @field_validator("properties")
+    @classmethod
+    def _properties(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(value) > MAX_PROPERTIES:
+            raise ValueError(f"at most {MAX_PROPERTIES} properties ({len(value)} sent)")
+        for name, item in value.items():
+            _no_nul(name, "property names")
+            if not name.strip() or len(name) > MAX_PROPERTY_NAME:
+                raise ValueError(f"property names must be 1-{MAX_PROPERTY_NAME} characters")
+            if isinstance(item, dict | list | tuple):
+                raise ValueError(
+                    f"property {name!r}: nested objects and lists are not accepted; "
+                    "send strings, numbers, booleans or null"
+                )
+            if item is not None and not isinstance(item, str | int | float | bool):
+                raise ValueError(f"property {name!r} has an unsupported type")
+            if isinstance(item, str):
+                _no_nul(item, f"property {name!r}")
+                if len(item) > MAX_PROPERTY_VALUE:
+                    raise ValueError(
+                        f"property {name!r} is longer than {MAX_PROPERTY_VALUE} characters"
+                    )
+            if isinstance(item, float) and item != item:  # NaN cannot be stored as JSON
+                raise ValueError(f"property {name!r} is not a number")
+        return value
+
+
+class IdentityIn(Schema):
+    """What every call carries: the project key and who the person is."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: StrictStr = Field(..., max_length=64, description="The project's public key, pk_…")
+    user: UserIn | None = None
+    anonymous_id: StrictStr | None = Field(None, description="The widget's visitor id.")
+    user_hash: StrictStr | None = Field(None, max_length=128)
+    channel: Literal["web", "ios", "android"] = "web"
+
+    @field_validator("anonymous_id")
+    @classmethod
+    def _anonymous_id(cls, value: str | None) -> str | None:
+        if value is None or not value:
+            return None
+        if not _ANONYMOUS_ID.match(value):
+            raise ValueError("must be 8-64 letters, digits, '-', '_', '.' or ':'")
+        return value
+
+
+class EligibilityIn(IdentityIn):
+    locale: StrictStr = Field("", max_length=35)
+    url: StrictStr = Field("", max_length=2000)
+    event: StrictStr = Field("", max_length=100)
+    survey: uuid.UUID | None = None
+    force: bool = False
+
+
+class ScaleOut(Schema):
+    min: int
+    max: int
+
+
+class CategoriesOut(Schema):
+    detractor_max: int
+    promoter_min: int
+
+
+class SurveyOut(Schema):
+    id: uuid.UUID
+    kind: Literal["nps", "csat", "ces"]
+    scale: ScaleOut
+    categories: CategoriesOut
+    locale: str
+    texts: dict[str, Any]
+    cta_url: str
+    trigger_event: str | None
+    delay_seconds: int
+    look: dict[str, str]
+
+
+class EligibilityOut(Schema):
+    eligible: bool
+    reason: str | None
+    next_eligible_at: datetime.datetime | None = None
+    survey: SurveyOut | None = None
+
+
+class SurveyRefIn(IdentityIn):
+    id: uuid.UUID | None = Field(None, description="Generated by the client; a retry reuses it.")
+    survey: uuid.UUID
+
+
+class CreatedOut(Schema):
+    id: uuid.UUID
+
+
+class ResponseIn(IdentityIn):
+    id: uuid.UUID = Field(..., description="Generated by the client; a retry reuses it.")
+    survey: uuid.UUID
+    score: StrictInt
+    comment: StrictStr = ""
+    locale: StrictStr = Field("", max_length=35)
+    url: StrictStr = Field("", max_length=2000)
+
+
+class CommentIn(IdentityIn):
+    comment: StrictStr
+
+
+class ResponseOut(Schema):
+    id: uuid.UUID
+    survey: uuid.UUID
+    score: StrictInt
+    category: Literal["promoter", "passive", "detractor"]
+    comment: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str
+    fields: dict[str, str]
+
+
+class IneligibleErrorOut(ErrorOut):
+    eligible: bool
+    reason: str

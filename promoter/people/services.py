@@ -1,0 +1,146 @@
+"""Writes for the people a project surveys."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError
+from django.db.models import Q, QuerySet
+
+from promoter.accounts.models import Project
+from promoter.core.db import insert_guard
+from promoter.people.models import EndUser
+
+# A known person's last_seen_at is refreshed at most this often, so page views do not write.
+LAST_SEEN_RESOLUTION = datetime.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking, as the widget, a mobile app or an API call describes them."""
+
+    external_id: str | None = None
+    email: str | None = None
+    anonymous_id: str | None = None
+    signed_up_at: datetime.datetime | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    locale: str = ""
+
+    @property
+    def identified(self) -> bool:
+        return bool(self.external_id or self.email)
+
+    @property
+    def key(self) -> str:
+        """Return the stable key used for sampling (the same person rolls the same dice)."""
+        if self.external_id:
+            return f"id:{self.external_id}"
+        if self.email:
+            return f"email:{self.email}"
+        return f"anon:{self.anonymous_id}"
+
+
+def end_users_matching(*, project: Project, identity: Identity) -> QuerySet[EndUser]:
+    """Return the query for the person ``identity`` names: by id, else e-mail, else visitor id.
+
+    With both an id and an e-mail, a person known only by that e-mail (say, from an e-mail
+    survey) matches too, so they adopt the id: one person across web, mobile and e-mail.
+    """
+    people = EndUser.objects.filter(project=project)
+    if identity.external_id and identity.email:
+        return people.filter(
+            Q(external_id=identity.external_id) | Q(external_id__isnull=True, email=identity.email)
+        )
+    if identity.external_id:
+        return people.filter(external_id=identity.external_id)
+    if identity.email:
+        return people.filter(email=identity.email)
+    return people.filter(anonymous_id=identity.anonymous_id)
+
+
+def pick(candidates: list[EndUser], identity: Identity) -> EndUser | None:
+    """Return the best of the people ``end_users_matching`` found: exact id beats e-mail."""
+    if not candidates:
+        return None
+    if identity.external_id:
+        for person in candidates:
+            if person.external_id == identity.external_id:
+                return person
+    if identity.email and not identity.external_id:
+        # An e-mail alone: prefer the person known only by it, then the most recent.
+        candidates = sorted(
+            candidates, key=lambda p: (p.external_id is None, p.last_seen_at), reverse=True
+        )
+    return candidates[0]
+
+
+def _changes(person: EndUser, identity: Identity, now: datetime.datetime) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    if identity.external_id and person.external_id != identity.external_id:
+        changes["external_id"] = identity.external_id
+    if identity.email and person.email != identity.email:
+        changes["email"] = identity.email
+    if identity.signed_up_at and person.signed_up_at != identity.signed_up_at:
+        changes["signed_up_at"] = identity.signed_up_at
+    if identity.properties:
+        merged = {**(person.properties or {}), **identity.properties}
+        if merged != person.properties:
+            changes["properties"] = merged
+    if identity.locale and person.locale != identity.locale:
+        changes["locale"] = identity.locale
+    if changes or now - person.last_seen_at >= LAST_SEEN_RESOLUTION:
+        changes["last_seen_at"] = now
+    return changes
+
+
+def end_user_upsert(
+    *,
+    project: Project,
+    identity: Identity,
+    now: datetime.datetime,
+    existing: EndUser | None = None,
+    looked_up: bool = False,
+) -> EndUser:
+    """Return the person ``identity`` names, created or updated as needed.
+
+    A known person is written only when something about them changed (id, e-mail, sign-up
+    date, properties, which are merged, or locale) or their ``last_seen_at`` is older than
+    :data:`LAST_SEEN_RESOLUTION`; a page view of an unchanged person costs one read, no write.
+    Pass ``existing`` with ``looked_up=True`` when the caller already ran the lookup.
+    """
+    person = existing
+    if not looked_up:
+        person = pick(list(end_users_matching(project=project, identity=identity)), identity)
+    if person is None:
+        person = EndUser(
+            project=project,
+            external_id=identity.external_id or None,
+            email=identity.email or None,
+            anonymous_id=None if identity.identified else identity.anonymous_id,
+            signed_up_at=identity.signed_up_at,
+            properties=dict(identity.properties),
+            locale=identity.locale,
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        try:
+            with insert_guard():
+                person.save(force_insert=True)
+        except IntegrityError:
+            # Another request created them between our read and our insert: use theirs.
+            found = pick(list(end_users_matching(project=project, identity=identity)), identity)
+            if found is None:
+                raise
+            return end_user_upsert(
+                project=project, identity=identity, now=now, existing=found, looked_up=True
+            )
+        return person
+    changes = _changes(person, identity, now)
+    if changes:
+        for name, value in changes.items():
+            setattr(person, name, value)
+        EndUser.objects.filter(pk=person.pk).update(**changes)
+    return person
