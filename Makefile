@@ -7,7 +7,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/promoter
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-runtime demo serve test test-sqlite test-postgres lint format lock clean
+.PHONY: help install install-runtime demo serve test test-deps test-sqlite test-postgres lint format lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -33,7 +33,10 @@ install: $(VENV)/.dev ## create .venv and install the locked dependencies (with 
 demo: $(VENV)/.runtime ## migrate the embedded SQLite, load demo data, serve on http://127.0.0.1:8000
 	$(BIN)/promoter demo --port $(PORT)
 
-test: test-sqlite test-postgres ## run the whole suite on SQLite, then on PostgreSQL
+test: test-deps test-sqlite test-postgres ## run the whole suite on SQLite, then on PostgreSQL
+
+test-deps: ## install/start what the suite needs (Debian's chromium, PostgreSQL); needs root once
+	@.ci/deps
 
 test-sqlite: $(VENV)/.dev
 	@echo "=== test suite on SQLite ==="
