@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from ninja import NinjaAPI, Status
 from ninja.errors import HttpError, ValidationError
@@ -144,7 +144,7 @@ def user_hash_for(*, secret: str, identifier: str) -> str:
 
 
 def _identity(project: Project, payload: s.IdentityIn, locale: str = "") -> Identity:
-    user = payload.user or s.UserIn()
+    user = payload.user or s.UserIn(id=None, signed_up_at=None)
     external_id = user.id if isinstance(user.id, str) else None
     if not (external_id or user.email or payload.anonymous_id):
         raise ApplicationError(
@@ -416,10 +416,10 @@ def declines(request: HttpRequest, payload: s.SurveyRefIn) -> Status[dict[str, A
     return Status(201, {"id": decline.public_id})
 
 
-def urlpatterns() -> list[URLPattern]:
+def urlpatterns() -> list[URLPattern | URLResolver]:
     """Return the API's URL patterns, each wrapped by the public edge (CORS, body cap)."""
     patterns, _app, _namespace = api.urls
-    wrapped = []
+    wrapped: list[URLPattern | URLResolver] = []
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
             pattern.callback = edge(pattern.callback)
