@@ -17,6 +17,7 @@ Promoter's commands:
   migrate     create or upgrade the database tables
   createuser  create a dashboard user (the first one also gets a project)
   seed        add synthetic responses to a project (--responses N --project SLUG)
+  openapi     print the public APIs' OpenAPI documents (--write: update docs/openapi/)
   check       validate the configuration
 
 Every django-admin command works too (`promoter help --commands` lists them).
