@@ -64,6 +64,14 @@ urlpatterns = [
     path("p/<slug:slug>/responses/", dashboard.responses, name="project-responses"),
     path("p/<slug:slug>/settings/", dashboard.project_settings, name="project-settings"),
     path("p/<slug:slug>/members/", dashboard.members, name="project-members"),
+    path("p/<slug:slug>/surveys/", dashboard.surveys, name="project-surveys"),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/",
+        dashboard.survey_settings,
+        name="project-survey",
+    ),
+    path("p/<slug:slug>/explain/", dashboard.explain, name="project-explain"),
+    path("p/<slug:slug>/install/", dashboard.install, name="project-install"),
     path(
         "p/<slug:slug>/members/<str:user_id>/role/",
         dashboard.member_role,

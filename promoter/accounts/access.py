@@ -73,3 +73,13 @@ def invitation_get_in_project(*, project: Project, public_id: str) -> Invitation
         )
     except Invitation.DoesNotExist:
         raise Http404("No such invitation") from None
+
+
+def survey_get_in_project(*, project: Project, public_id: str) -> Any:
+    """Return the survey ``public_id`` of ``project`` (a member's project), else Http404."""
+    from promoter.surveys.models import Survey  # surveys sit above accounts in the layering
+
+    try:
+        return Survey.objects.get(project=project, public_id=_uuid_or_404(public_id))
+    except Survey.DoesNotExist:
+        raise Http404("No such survey") from None

@@ -33,3 +33,12 @@ def hash_secret(secret: str) -> str:
 def secret_matches(secret: str, hashed: str) -> bool:
     """Compare ``secret`` to its stored hash in constant time."""
     return hmac.compare_digest(hash_secret(secret), hashed)
+
+
+def user_hash_for(*, secret: str, identifier: str) -> str:
+    """Return the identity-verification hash of a person: hex HMAC-SHA256(secret, id or e-mail).
+
+    The customer's server computes the same value and passes it to the widget, so nobody can
+    answer as someone else by editing the page.
+    """
+    return hmac.new(secret.encode(), identifier.encode(), hashlib.sha256).hexdigest()

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,6 +17,7 @@ from promoter.accounts.access import (
     membership_get_for_user,
     membership_get_in_project,
     projects_for_user,
+    survey_get_in_project,
 )
 from promoter.accounts.forms import InviteForm, ProjectCreateForm, ProjectSettingsForm, RoleForm
 from promoter.accounts.models import Invitation, Membership, Role, User
@@ -29,7 +32,19 @@ from promoter.accounts.services import (
 from promoter.analytics.metrics import summarize
 from promoter.analytics.selectors import score_histogram
 from promoter.core.errors import ApplicationError
+from promoter.core.ids import user_hash_for
+from promoter.ingest.selectors import (
+    active_surveys,
+    candidate_surveys,
+    decide,
+    person_find,
+)
+from promoter.ingest.views import widget_url
+from promoter.people.services import Identity
 from promoter.responses.models import Response
+from promoter.surveys.forms import SurveySettingsForm
+from promoter.surveys.models import IN_APP_CHANNELS, SCALES, SurveyKind
+from promoter.surveys.services import survey_create, survey_update
 
 
 @require_GET
@@ -219,3 +234,146 @@ def pending_invitation_revoke(request: HttpRequest, slug: str, invitation_id: st
     invitation_revoke(invitation=invitation)
     messages.success(request, f"Withdrew the invitation to {invitation.email}.")
     return redirect("project-members", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def surveys(request: HttpRequest, slug: str) -> HttpResponse:
+    required = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    membership = membership_get_for_user(user=request.user, slug=slug, role=required)
+    project = membership.project
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        if kind not in SCALES:
+            messages.error(request, "Choose NPS, CSAT or CES.")
+            return redirect("project-surveys", slug=slug)
+        survey = survey_create(project=project, kind=kind)
+        messages.success(request, f"Created {survey.name}: review its settings below.")
+        return redirect("project-survey", slug=slug, survey_id=str(survey.public_id))
+    return render(
+        request,
+        "dashboard/surveys.html",
+        {
+            "membership": membership,
+            "project": project,
+            "surveys": project.surveys.order_by("created_at", "pk"),
+            "can_edit": membership.has_role(Role.ADMIN),
+            "kinds": SurveyKind.choices,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def survey_settings(request: HttpRequest, slug: str, survey_id: str) -> HttpResponse:
+    required = Role.ADMIN if request.method == "POST" else Role.VIEWER
+    membership = membership_get_for_user(user=request.user, slug=slug, role=required)
+    project = membership.project
+    survey = survey_get_in_project(project=project, public_id=survey_id)
+    form = SurveySettingsForm(request.POST or None, instance=survey)
+    can_edit = membership.has_role(Role.ADMIN)
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        survey_update(survey=survey, data=form.changes())
+        messages.success(request, f"Saved {survey.name}.")
+        return redirect("project-survey", slug=slug, survey_id=str(survey.public_id))
+    return render(
+        request,
+        "dashboard/survey_settings.html",
+        {
+            "membership": membership,
+            "project": project,
+            "survey": survey,
+            "form": form,
+            "can_edit": can_edit,
+        },
+    )
+
+
+@login_required
+@require_GET
+def explain(request: HttpRequest, slug: str) -> HttpResponse:
+    """Say, rule by rule, whether and why a person would be surveyed now (reads only)."""
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    who = request.GET.get("who", "").strip()[:255]
+    channel = request.GET.get("channel", "web")
+    if channel not in IN_APP_CHANNELS:
+        channel = "web"
+    event = request.GET.get("event", "").strip()[:100]
+    context: dict[str, Any] = {
+        "membership": membership,
+        "project": project,
+        "who": who,
+        "channel": channel,
+        "event": event,
+        "channels": IN_APP_CHANNELS,
+    }
+    if who:
+        identity = Identity(external_id=who, email=who.lower() if "@" in who else None)
+        surveys = candidate_surveys(active_surveys(project=project), event=event)
+        person, history = person_find(project=project, text=who, survey_ids=[s.pk for s in surveys])
+        if person is not None:
+            identity = Identity(
+                external_id=person.external_id,
+                email=person.email,
+                anonymous_id=person.anonymous_id,
+            )
+        now = timezone.now()
+        decision = decide(
+            project=project,
+            surveys=surveys,
+            identity=identity,
+            person=person,
+            history=history,
+            channel=channel,
+            now=now,
+        )
+        context.update(
+            {
+                "person": person,
+                "decision": decision,
+                "now": now,
+                "next_at": decision.next_eligible_at,
+                "verdicts": decision.verdicts,
+            }
+        )
+    return render(request, "dashboard/explain.html", context)
+
+
+SNIPPET = (
+    "<script>window.Promoter=window.Promoter||{{q:[]}};"
+    '["init","identify","show","reset","track"].forEach(function(m){{'
+    "Promoter[m]=Promoter[m]||function(){{Promoter.q.push([m,arguments])}}}});\n"
+    'Promoter.init({{key: "{key}", user: {{id: "USER_ID", email: "USER_EMAIL", '
+    'signed_up_at: "2024-01-31T00:00:00Z", properties: {{plan: "pro"}}}}{hash}}});</script>\n'
+    '<script async src="{src}"></script>'
+)
+
+
+@login_required
+@require_GET
+def install(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    can_see_secret = membership.has_role(Role.ADMIN)
+    src = settings.SITE_URL.rstrip("/") + widget_url(versioned=False)
+    hash_part = ', user_hash: "USER_HASH"' if project.require_identity_verification else ""
+    secret = project.secret if can_see_secret else "YOUR_PROJECT_SECRET"
+    return render(
+        request,
+        "dashboard/install.html",
+        {
+            "membership": membership,
+            "project": project,
+            "snippet": SNIPPET.format(key=project.public_key, src=src, hash=hash_part),
+            "secret": secret,
+            "can_see_secret": can_see_secret,
+            "example_hash": user_hash_for(secret=project.secret, identifier="USER_ID")
+            if can_see_secret
+            else None,
+            "api_url": settings.SITE_URL.rstrip("/") + "/i/v1/",
+        },
+    )

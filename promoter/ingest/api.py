@@ -7,7 +7,6 @@ resolve the person, call one service or selector, render.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import uuid
@@ -23,6 +22,7 @@ from ninja.renderers import JSONRenderer
 
 from promoter.accounts.models import Project
 from promoter.core.errors import ApplicationError
+from promoter.core.ids import user_hash_for
 from promoter.ingest import schemas as s
 from promoter.ingest.http import check_origin, client_address, edge, error_response, rate_limit
 from promoter.ingest.selectors import (
@@ -136,11 +136,6 @@ def _project(request: HttpRequest, payload: s.IdentityIn) -> Project:
     check_origin(request, project.allowed_origins or [])
     rate_limit(key=project.public_key, address=client_address(request))
     return project
-
-
-def user_hash_for(*, secret: str, identifier: str) -> str:
-    """Return the identity-verification hash of ``identifier``: hex HMAC-SHA256(secret, id)."""
-    return hmac.new(secret.encode(), identifier.encode(), hashlib.sha256).hexdigest()
 
 
 def _identity(project: Project, payload: s.IdentityIn, locale: str = "") -> Identity:

@@ -12,6 +12,8 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from promoter.accounts.models import Project
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_users_matching, pick
@@ -81,6 +83,25 @@ def person_with_history(
         end_users_matching(project=project, identity=identity), survey_ids=survey_ids
     )
     person = pick(list(people), identity)
+    return person, contact_history(person, survey_ids=survey_ids)
+
+
+def person_find(
+    *, project: Project, text: str, survey_ids: Sequence[int]
+) -> tuple[EndUser | None, ContactHistory]:
+    """Return the person whose id or e-mail is ``text`` (an id match first), with history.
+
+    For people looking someone up (the explainer): unlike identity resolution, an e-mail finds
+    a person who also has an id.
+    """
+    people = with_contact_history(
+        EndUser.objects.filter(project=project).filter(
+            Q(external_id=text) | Q(email=text.strip().lower())
+        ),
+        survey_ids=survey_ids,
+    )
+    found = sorted(people, key=lambda p: (p.external_id != text, -p.last_seen_at.timestamp()))
+    person = found[0] if found else None
     return person, contact_history(person, survey_ids=survey_ids)
 
 

@@ -35,6 +35,23 @@ def _no_args(world) -> dict[str, str]:
     return {}
 
 
+def _survey(world) -> dict[str, str]:
+    return {"survey_id": str(world.alpha.surveys.get(kind="nps").public_id)}
+
+
+SURVEY_FORM = {
+    "name": "Renamed NPS",
+    "is_active": "on",
+    "channels": ["web"],
+    "delay_seconds": "0",
+    "first_survey_after_days": "0",
+    "resurvey_after_days": "60",
+    "after_decline_days": "30",
+    "sampling_percent": "100",
+    "anonymous_sampling_percent": "100",
+}
+
+
 # url name -> list of (method, data, extra kwargs factory, expected status per role)
 MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = {
     "project-overview": [("get", {}, _no_args, READ)],
@@ -52,6 +69,16 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
         ("get", {}, _no_args, READ),
         ("post", {"email": "invitee@example.com", "role": "member"}, _no_args, ADMIN_WRITE),
     ],
+    "project-surveys": [
+        ("get", {}, _no_args, READ),
+        ("post", {"kind": "csat"}, _no_args, ADMIN_WRITE),
+    ],
+    "project-survey": [
+        ("get", {}, _survey, READ),
+        ("post", SURVEY_FORM, _survey, ADMIN_WRITE),
+    ],
+    "project-explain": [("get", {"who": "someone"}, _no_args, READ)],
+    "project-install": [("get", {}, _no_args, READ)],
     "project-member-role": [("post", {"role": "member"}, _extra_viewer, ADMIN_WRITE)],
     "project-member-remove": [("post", {}, _extra_viewer, ADMIN_WRITE)],
     "project-invitation-revoke": [("post", {}, _pending_invitation, ADMIN_WRITE)],
@@ -81,6 +108,7 @@ def _snapshot(project: Project) -> tuple:
         project.timezone,
         sorted(Membership.objects.filter(project=project).values_list("user__email", "role")),
         sorted(Invitation.objects.filter(project=project).values_list("email", "role")),
+        sorted(project.surveys.values_list("kind", "name", "is_active", "resurvey_after_days")),
     )
 
 

@@ -12,7 +12,7 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
-from promoter.ingest.api import user_hash_for
+from promoter.core.ids import user_hash_for
 from promoter.people.models import EndUser
 from promoter.responses.models import Decline, Display, Response
 from promoter.surveys.models import Survey

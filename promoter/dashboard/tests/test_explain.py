@@ -1,0 +1,66 @@
+"""The eligibility explainer: rule by rule, without writing anything."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from promoter.people.models import EndUser
+from promoter.responses.services import response_create
+
+NOW = datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.UTC)
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def explain(world, who: str, role: str = "viewer", **params: str):
+    url = reverse("project-explain", args=["alpha"])
+    return world.client_for(role).get(url, {"who": who, **params})
+
+
+def test_a_new_person_would_be_surveyed(world):
+    page = explain(world, "nobody-yet").content.decode()
+    assert "Nobody with this id or e-mail has been seen yet" in page
+    assert "Would be surveyed now with" in page
+    assert EndUser.objects.count() == 0
+
+
+def test_a_person_who_answered_is_throttled_until_a_date(world, django_assert_max_num_queries):
+    world.alpha.timezone = "Europe/Paris"
+    world.alpha.save()
+    survey = world.alpha.surveys.get(kind="nps")
+    person = EndUser.objects.create(
+        project=world.alpha,
+        external_id="usr_1",
+        email="ada@example.com",
+        properties={"plan": "pro", "note": XSS},
+        first_seen_at=NOW,
+        last_seen_at=NOW,
+    )
+    with time_machine.travel(NOW, tick=False):
+        response_create(
+            public_id=uuid.uuid4(), survey=survey, end_user=person, score=8, now=timezone.now()
+        )
+    client = world.client_for("viewer")
+    url = reverse("project-explain", args=["alpha"])
+    with (
+        time_machine.travel(NOW + datetime.timedelta(days=10), tick=False),
+        django_assert_max_num_queries(7) as captured,
+    ):
+        page = client.get(url, {"who": "ada@example.com"}).content.decode()
+    assert not any(q["sql"].startswith(("INSERT", "UPDATE")) for q in captured.captured_queries)
+    assert "Would not be surveyed now" in page
+    assert "throttled_response" in page
+    assert "✗ fails" in page
+    # 90 days after the response, shown in the project's timezone (UTC+1 in winter).
+    assert "2027-01-31 11:00 CET" in page
+    assert XSS not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_an_event_with_no_survey_says_so(world):
+    page = explain(world, "x", event="nothing_here").content.decode()
+    assert "No active survey is shown on the event" in page
