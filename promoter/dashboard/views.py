@@ -314,7 +314,7 @@ def explain(request: HttpRequest, slug: str) -> HttpResponse:
     if who:
         identity = Identity(external_id=who, email=who.lower() if "@" in who else None)
         surveys = candidate_surveys(active_surveys(project=project), event=event)
-        person, history = person_find(project=project, text=who, survey_ids=[s.pk for s in surveys])
+        person, history = person_find(project=project, text=who)
         if person is not None:
             identity = Identity(
                 external_id=person.external_id,

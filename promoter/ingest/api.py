@@ -26,10 +26,10 @@ from promoter.core.ids import user_hash_for
 from promoter.ingest import schemas as s
 from promoter.ingest.http import check_origin, client_address, edge, error_response, rate_limit
 from promoter.ingest.selectors import (
-    active_surveys,
     candidate_surveys,
     decide,
     person_with_history,
+    surveys_for_key,
 )
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_upsert
@@ -123,16 +123,20 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     return response
 
 
+def _unknown_key() -> ApplicationError:
+    return ApplicationError(
+        code="unknown_key",
+        detail="No project has this public key.",
+        fields={"key": "unknown"},
+        status=404,
+    )
+
+
 def _project(request: HttpRequest, payload: s.IdentityIn) -> Project:
     """Return the project of the payload's key, after the origin check and the rate limit."""
     project = Project.objects.filter(public_key=payload.key).first()
     if project is None:
-        raise ApplicationError(
-            code="unknown_key",
-            detail="No project has this public key.",
-            fields={"key": "unknown"},
-            status=404,
-        )
+        raise _unknown_key()
     check_origin(request, project.allowed_origins or [])
     rate_limit(key=project.public_key, address=client_address(request))
     return project
@@ -240,17 +244,19 @@ def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str
     summary="Should this person be surveyed now? If so, with which survey",
 )
 def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any]:
-    project = _project(request, payload)
+    project, active = surveys_for_key(key=payload.key)
+    if project is None:
+        raise _unknown_key()
+    check_origin(request, project.allowed_origins or [])
+    rate_limit(key=project.public_key, address=client_address(request))
     identity = _identity(project, payload, locale=payload.locale)
     now = timezone.now()
     surveys = candidate_surveys(
-        active_surveys(project=project),
+        active,
         event=payload.event,
         survey_public_id=str(payload.survey) if payload.survey else None,
     )
-    person, history = person_with_history(
-        project=project, identity=identity, survey_ids=[survey.pk for survey in surveys]
-    )
+    person, history = person_with_history(project=project, identity=identity)
     decision = decide(
         project=project,
         surveys=surveys,

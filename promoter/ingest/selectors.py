@@ -17,12 +17,7 @@ from django.db.models import Q
 from promoter.accounts.models import Project
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_users_matching, pick
-from promoter.responses.selectors import (
-    ContactHistory,
-    contact_history,
-    responses_count_since,
-    with_contact_history,
-)
+from promoter.responses.selectors import ContactHistory, contact_history, responses_count_since
 from promoter.surveys.eligibility import Check, Condition, Person, Rules, Verdict, evaluate
 from promoter.surveys.models import Survey
 
@@ -75,34 +70,40 @@ def candidate_surveys(
     return [s for s in surveys if (s.trigger_event or "") == (event or "")]
 
 
-def person_with_history(
-    *, project: Project, identity: Identity, survey_ids: Sequence[int]
-) -> tuple[EndUser | None, ContactHistory]:
-    """Return the person ``identity`` names (None when new) and their history, in one query."""
-    people = with_contact_history(
-        end_users_matching(project=project, identity=identity), survey_ids=survey_ids
+def surveys_for_key(*, key: str) -> tuple[Project | None, list[Survey]]:
+    """Return the project of public ``key`` and its active surveys, oldest first, in one query
+    (two when the project has no active survey)."""
+    surveys = list(
+        Survey.objects.select_related("project")
+        .filter(project__public_key=key, is_active=True)
+        .order_by("created_at", "pk")
     )
-    person = pick(list(people), identity)
-    return person, contact_history(person, survey_ids=survey_ids)
+    if surveys:
+        return surveys[0].project, surveys
+    return Project.objects.filter(public_key=key).first(), []
 
 
-def person_find(
-    *, project: Project, text: str, survey_ids: Sequence[int]
+def person_with_history(
+    *, project: Project, identity: Identity
 ) -> tuple[EndUser | None, ContactHistory]:
+    """Return the person ``identity`` names (None when new) and their contact history: one
+    query for a new person, two for a known one."""
+    person = pick(list(end_users_matching(project=project, identity=identity)), identity)
+    return person, contact_history(person)
+
+
+def person_find(*, project: Project, text: str) -> tuple[EndUser | None, ContactHistory]:
     """Return the person whose id or e-mail is ``text`` (an id match first), with history.
 
     For people looking someone up (the explainer): unlike identity resolution, an e-mail finds
     a person who also has an id.
     """
-    people = with_contact_history(
-        EndUser.objects.filter(project=project).filter(
-            Q(external_id=text) | Q(email=text.strip().lower())
-        ),
-        survey_ids=survey_ids,
+    people = EndUser.objects.filter(project=project).filter(
+        Q(external_id=text) | Q(email=text.strip().lower())
     )
     found = sorted(people, key=lambda p: (p.external_id != text, -p.last_seen_at.timestamp()))
     person = found[0] if found else None
-    return person, contact_history(person, survey_ids=survey_ids)
+    return person, contact_history(person)
 
 
 def rules_for(survey: Survey) -> Rules:

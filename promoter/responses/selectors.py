@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from promoter.people.models import EndUser
 from promoter.responses.models import Decline, Display, Response
@@ -22,51 +22,59 @@ class ContactHistory:
     last_contact: datetime.datetime | None = None  # any survey, any channel: display/answer/decline
 
 
-def _latest(model: Any, **filters: Any) -> Subquery:
-    rows = model.objects.filter(end_user=OuterRef("pk"), **filters).order_by("-created_at")
-    return Subquery(rows.values("created_at")[:1])
+_HISTORY_SQL: str | None = None
 
 
-def with_contact_history(
-    people: QuerySet[EndUser], *, survey_ids: Sequence[int]
-) -> QuerySet[EndUser]:
-    """Annotate ``people`` with what :func:`contact_history` reads, in the same query.
-
-    Each annotation is a correlated subquery served by the (end_user, survey, created_at)
-    indexes, so a person's whole history costs no extra round trip.
-    """
-    annotations: dict[str, Subquery] = {
-        "_last_display_any": _latest(Display),
-        "_last_response_any": _latest(Response),
-        "_last_decline_any": _latest(Decline),
-    }
-    for survey_id in survey_ids:
-        annotations[f"_last_response_{survey_id}"] = _latest(Response, survey_id=survey_id)
-        annotations[f"_last_decline_{survey_id}"] = _latest(Decline, survey_id=survey_id)
-    return people.annotate(**annotations)
+def _history_sql() -> str:
+    """Return the one query that reads a person's last response, decline and display per
+    survey (each part is served by an (end_user, survey, created_at) index)."""
+    global _HISTORY_SQL
+    if _HISTORY_SQL is None:
+        parts = [
+            # Table names come from our models, the id is a parameter: no injection.
+            f"SELECT '{tag}', survey_id, MAX(created_at) FROM {model._meta.db_table} "  # noqa: S608
+            "WHERE end_user_id = %s GROUP BY survey_id"
+            for tag, model in (("r", Response), ("d", Decline), ("s", Display))
+        ]
+        _HISTORY_SQL = " UNION ALL ".join(parts)
+    return _HISTORY_SQL
 
 
-def contact_history(person: EndUser | None, *, survey_ids: Sequence[int]) -> ContactHistory:
-    """Return the history of a person fetched through :func:`with_contact_history`."""
+def _aware(value: Any) -> datetime.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns MAX() of a datetime column as text
+        parsed = parse_datetime(value)
+        if parsed is None:
+            return None
+        value = parsed
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def contact_history(person: EndUser | None) -> ContactHistory:
+    """Return when ``person`` last answered and declined each survey, and was last contacted
+    by any survey (shown, answered or declined), in one query."""
     if person is None:
         return ContactHistory()
     responses: dict[int, datetime.datetime] = {}
     declines: dict[int, datetime.datetime] = {}
-    for survey_id in survey_ids:
-        if (value := getattr(person, f"_last_response_{survey_id}", None)) is not None:
-            responses[survey_id] = value
-        if (value := getattr(person, f"_last_decline_{survey_id}", None)) is not None:
-            declines[survey_id] = value
-    contacts = [
-        value
-        for name in ("_last_display_any", "_last_response_any", "_last_decline_any")
-        if (value := getattr(person, name, None)) is not None
-    ]
-    return ContactHistory(
-        last_response=responses,
-        last_decline=declines,
-        last_contact=max(contacts) if contacts else None,
-    )
+    latest: datetime.datetime | None = None
+    with connection.cursor() as cursor:
+        cursor.execute(_history_sql(), [person.pk, person.pk, person.pk])
+        rows = cursor.fetchall()
+    for tag, survey_id, raw in rows:
+        when = _aware(raw)
+        if when is None:
+            continue
+        if tag == "r":
+            responses[survey_id] = when
+        elif tag == "d":
+            declines[survey_id] = when
+        if latest is None or when > latest:
+            latest = when
+    return ContactHistory(last_response=responses, last_decline=declines, last_contact=latest)
 
 
 def responses_count_since(*, survey_id: int, project_id: int, since: datetime.datetime) -> int:
