@@ -1,13 +1,159 @@
-"""Reads for analytics: every figure comes from a score histogram aggregated in the database."""
+"""Reads for analytics: every figure comes from a score histogram aggregated in the database.
+
+One query path per figure (STYLE.md #4): the dashboard, the CLI report and the REST API call
+these functions with a :class:`ResponseFilter`, then hand the histograms to
+:mod:`promoter.analytics.metrics`.
+"""
 
 from __future__ import annotations
 
 import datetime
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 
-from promoter.responses.models import Response
+from promoter.accounts.models import Project
+from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
+from promoter.surveys.eligibility import Condition
 from promoter.surveys.models import Survey
+
+CATEGORY_BOUNDS = {"nps": (6, 9), "csat": (2, 4), "ces": (3, 5)}  # (detractor_max, promoter_min)
+BUCKETS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+NOT_SET = "(not set)"
+OTHER = "(other)"
+
+
+@dataclass(frozen=True)
+class ResponseFilter:
+    """Which responses of one survey a figure counts (every field narrows)."""
+
+    survey: Survey
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    channels: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    tag_ids: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    has_comment: bool | None = None
+    search: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def previous_period(self) -> ResponseFilter:
+        """Return the same filter over the period of equal length just before this one."""
+        if self.since is None or self.until is None:
+            raise ValueError("a previous period needs both since and until")
+        length = self.until - self.since
+        return replace(self, since=self.since - length, until=self.since)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+def condition_q(condition: Condition) -> Q:
+    """Return the database filter for a property condition (the same operators as targeting)."""
+    key = f"properties__{condition.property}"
+    value, op = condition.value, condition.op
+    present = Q(**{"properties__has_key": condition.property}) & ~Q(**{key: None})
+
+    def equals(item: Any) -> Q:
+        if isinstance(item, str):
+            number = _number(item)
+            q = Q(**{f"{key}__iexact": item})
+            return q | Q(**{key: number}) if number is not None else q
+        return Q(**{key: item})
+
+    if op == "exists":
+        return present
+    if op == "missing":
+        return ~present
+    if op == "eq":
+        return equals(value)
+    if op == "ne":
+        return ~present | ~equals(value)
+    if op in ("in", "not_in"):
+        options = value if isinstance(value, list | tuple) else [value]
+        any_of = Q(pk__in=[])
+        for option in options:
+            any_of |= equals(option)
+        return any_of if op == "in" else (~present | ~any_of)
+    if op == "contains":
+        return Q(**{f"{key}__icontains": str(value)})
+    number = _number(value)
+    if number is None:
+        return Q(**{f"{key}__{op}": value})
+    return Q(**{f"{key}__{op}": number})
+
+
+def category_q(kind: str, categories: Sequence[str]) -> Q:
+    """Return the filter for responses in ``categories`` on the scale of ``kind``."""
+    detractor_max, promoter_min = CATEGORY_BOUNDS[kind]
+    ranges = {
+        "detractor": Q(score__lte=detractor_max),
+        "passive": Q(score__gt=detractor_max, score__lt=promoter_min),
+        "promoter": Q(score__gte=promoter_min),
+    }
+    combined = Q(pk__in=[])
+    for category in categories:
+        combined |= ranges[category]
+    return combined
+
+
+def responses_for(*, project: Project, flt: ResponseFilter) -> QuerySet[Response]:
+    """Return the counted responses of ``project`` that ``flt`` selects (not excluded)."""
+    qs = Response.objects.filter(project=project, survey=flt.survey, excluded=False)
+    if flt.since is not None:
+        qs = qs.filter(created_at__gte=flt.since)
+    if flt.until is not None:
+        qs = qs.filter(created_at__lt=flt.until)
+    if flt.channels:
+        qs = qs.filter(channel__in=flt.channels)
+    for condition in flt.conditions:
+        qs = qs.filter(condition_q(condition))
+    if flt.tag_ids:
+        qs = qs.filter(response_tags__tag_id__in=flt.tag_ids).distinct()
+    if flt.categories:
+        qs = qs.filter(category_q(flt.survey.kind, flt.categories))
+    if flt.has_comment is True:
+        qs = qs.exclude(comment="")
+    elif flt.has_comment is False:
+        qs = qs.filter(comment="")
+    if flt.search.strip():
+        qs = qs.filter(comment__icontains=flt.search.strip())
+    return qs
+
+
+def _bins(survey: Survey) -> list[int]:
+    low, high = survey.scale
+    return [0] * (high - low + 1)
+
+
+def _add(bins: list[int], survey: Survey, score: int, n: int) -> None:
+    low, high = survey.scale
+    if low <= score <= high:
+        bins[score - low] += n
+
+
+def histogram(*, project: Project, flt: ResponseFilter) -> list[int]:
+    """Return the counts of each score of the survey's scale among the selected responses."""
+    bins = _bins(flt.survey)
+    rows = responses_for(project=project, flt=flt).values("score").annotate(n=Count("id"))
+    for row in rows.order_by():
+        _add(bins, flt.survey, row["score"], row["n"])
+    return bins
 
 
 def score_histogram(
@@ -16,15 +162,202 @@ def score_histogram(
     since: datetime.datetime | None = None,
     until: datetime.datetime | None = None,
 ) -> list[int]:
-    """Return the counts of each score of ``survey``'s scale in [since, until)."""
-    low, high = survey.scale
-    qs = Response.objects.filter(project_id=survey.project_id, survey=survey, excluded=False)
+    """Return the histogram of ``survey`` in [since, until) (no other filter)."""
+    flt = ResponseFilter(survey=survey, since=since, until=until)
+    return histogram(project=survey.project, flt=flt)
+
+
+def _tz(project: Project) -> datetime.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(project.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return datetime.UTC
+
+
+def bucket_start(moment: datetime.datetime, bucket: str, tz: datetime.tzinfo) -> datetime.date:
+    """Return the first day of the ``bucket`` (day, week from Monday, month) holding
+    ``moment`` in timezone ``tz``."""
+    day = moment.astimezone(tz).date()
+    if bucket == "week":
+        return day - datetime.timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next(day: datetime.date, bucket: str) -> datetime.date:
+    if bucket == "day":
+        return day + datetime.timedelta(days=1)
+    if bucket == "week":
+        return day + datetime.timedelta(days=7)
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def histograms_by_period(
+    *, project: Project, flt: ResponseFilter, bucket: str = "week"
+) -> list[tuple[datetime.date, list[int]]]:
+    """Return one histogram per ``bucket`` (day, week, month) in the project's timezone,
+    oldest first, with empty buckets between the first and the last filled."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
+    tz = _tz(project)
+    trunc = BUCKETS[bucket]("created_at", tzinfo=tz)
+    rows = (
+        responses_for(project=project, flt=flt)
+        .annotate(period=trunc)
+        .values("period", "score")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_period: dict[datetime.date, list[int]] = {}
+    for row in rows:
+        period = row["period"]
+        day = period.astimezone(tz).date() if isinstance(period, datetime.datetime) else period
+        day = bucket_start(datetime.datetime.combine(day, datetime.time(12), tzinfo=tz), bucket, tz)
+        _add(by_period.setdefault(day, _bins(flt.survey)), flt.survey, row["score"], row["n"])
+    if not by_period:
+        return []
+    start = min(by_period)
+    if flt.since is not None:
+        start = min(start, bucket_start(flt.since, bucket, tz))
+    end = max(by_period)
+    if flt.until is not None:
+        end = max(end, bucket_start(flt.until - datetime.timedelta(microseconds=1), bucket, tz))
+    series = []
+    day = start
+    while day <= end:
+        series.append((day, by_period.get(day, _bins(flt.survey))))
+        day = _next(day, bucket)
+    return series
+
+
+def histograms_by_property(
+    *, project: Project, flt: ResponseFilter, name: str, top: int = 12
+) -> list[tuple[str, list[int]]]:
+    """Return one histogram per value of property ``name`` (the person's value when they
+    answered), the ``top`` most frequent values first, then "(other)", then "(not set)"."""
+    rows = (
+        responses_for(project=project, flt=flt)
+        .annotate(value=KeyTextTransform(name, "properties"))
+        .values("value", "score")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    groups: dict[str, list[int]] = defaultdict(lambda: _bins(flt.survey))
+    for row in rows:
+        value = row["value"]
+        label = NOT_SET if value is None or value == "" else str(value)
+        _add(groups[label], flt.survey, row["score"], row["n"])
+    named = sorted(
+        ((label, bins) for label, bins in groups.items() if label != NOT_SET),
+        key=lambda item: (-sum(item[1]), item[0]),
+    )
+    result = named[:top]
+    if len(named) > top:
+        other = _bins(flt.survey)
+        for _label, bins in named[top:]:
+            other = [a + b for a, b in zip(other, bins, strict=True)]
+        result.append((OTHER, other))
+    if NOT_SET in groups:
+        result.append((NOT_SET, groups[NOT_SET]))
+    return result
+
+
+def histograms_by_tag(*, project: Project, flt: ResponseFilter) -> list[tuple[Tag, list[int]]]:
+    """Return one histogram per tag carried by the selected responses, most used first."""
+    rows = (
+        ResponseTag.objects.filter(response__in=responses_for(project=project, flt=flt))
+        .values("tag_id", "response__score")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    groups: dict[int, list[int]] = defaultdict(lambda: _bins(flt.survey))
+    for row in rows:
+        _add(groups[row["tag_id"]], flt.survey, row["response__score"], row["n"])
+    tags = Tag.objects.in_bulk(list(groups))
+    ordered = sorted(groups.items(), key=lambda item: (-sum(item[1]), tags[item[0]].name))
+    return [(tags[tag_id], bins) for tag_id, bins in ordered]
+
+
+def histograms_by_channel(*, project: Project, flt: ResponseFilter) -> list[tuple[str, list[int]]]:
+    """Return one histogram per channel (web, ios, android, email, link, …)."""
+    rows = (
+        responses_for(project=project, flt=flt)
+        .values("channel", "score")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    groups: dict[str, list[int]] = defaultdict(lambda: _bins(flt.survey))
+    for row in rows:
+        _add(groups[row["channel"]], flt.survey, row["score"], row["n"])
+    return sorted(groups.items(), key=lambda item: -sum(item[1]))
+
+
+def histograms_by_survey(
+    *,
+    project: Project,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+) -> list[tuple[Survey, list[int]]]:
+    """Return each survey of ``project`` (oldest first) with its histogram, in one query."""
+    surveys = list(Survey.objects.filter(project=project).order_by("created_at", "pk"))
+    qs = Response.objects.filter(project=project, excluded=False)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:
         qs = qs.filter(created_at__lt=until)
-    bins = [0] * (high - low + 1)
-    for row in qs.values("score").annotate(n=Count("id")).order_by():
-        if low <= row["score"] <= high:
-            bins[row["score"] - low] = row["n"]
-    return bins
+    bins = {survey.pk: _bins(survey) for survey in surveys}
+    by_pk = {survey.pk: survey for survey in surveys}
+    for row in qs.values("survey_id", "score").annotate(n=Count("id")).order_by():
+        _add(bins[row["survey_id"]], by_pk[row["survey_id"]], row["score"], row["n"])
+    return [(survey, bins[survey.pk]) for survey in surveys]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    displays: int
+    declines: int
+    responses: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Return responses ÷ displays in percent (None without displays)."""
+        return 100.0 * self.responses / self.displays if self.displays else None
+
+    @property
+    def decline_rate(self) -> float | None:
+        return 100.0 * self.declines / self.displays if self.displays else None
+
+
+def funnel(*, project: Project, flt: ResponseFilter) -> Funnel:
+    """Return how often the survey was shown and dismissed in the period, and answered."""
+
+    def count(model: Any) -> int:
+        qs = model.objects.filter(project=project, survey=flt.survey)
+        if flt.since is not None:
+            qs = qs.filter(created_at__gte=flt.since)
+        if flt.until is not None:
+            qs = qs.filter(created_at__lt=flt.until)
+        if flt.channels:
+            qs = qs.filter(channel__in=flt.channels)
+        return int(qs.count())
+
+    unfiltered = replace(flt, conditions=(), tag_ids=(), categories=(), has_comment=None, search="")
+    answered = responses_for(project=project, flt=unfiltered).filter(
+        channel__in=("web", "ios", "android")
+    )
+    return Funnel(displays=count(Display), declines=count(Decline), responses=answered.count())
+
+
+def property_names(*, project: Project, survey: Survey, sample: int = 2000) -> list[str]:
+    """Return the property names seen on the survey's latest responses, most frequent first."""
+    seen: dict[str, int] = defaultdict(int)
+    rows = (
+        Response.objects.filter(project=project, survey=survey)
+        .order_by("-created_at")
+        .values_list("properties", flat=True)[:sample]
+    )
+    for properties in rows:
+        for name in properties or {}:
+            seen[name] += 1
+    return sorted(seen, key=lambda name: (-seen[name], name))
