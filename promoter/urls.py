@@ -3,7 +3,9 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from promoter.accounts import views as accounts
+from promoter.dashboard import analytics_views as analytics
 from promoter.dashboard import views as dashboard
+from promoter.dashboard.assets import vendor_view
 from promoter.ingest import views as ingest
 from promoter.ingest.api import urlpatterns as ingest_api_urlpatterns
 
@@ -19,6 +21,7 @@ urlpatterns = [
     path("w/promoter.js", ingest.widget_js, name="widget-js"),
     path("w/promoter.<str:version>.js", ingest.widget_js_versioned, name="widget-js-versioned"),
     path("demo/", ingest.demo_page, name="demo"),
+    path("vendor/<str:version>/<str:name>", vendor_view, name="vendor-asset"),
     path("setup/", accounts.first_run, name="first-run"),
     path(
         "accounts/login/",
@@ -60,8 +63,11 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", accounts.accept_invitation, name="invitation-accept"),
     path("projects/", dashboard.projects, name="projects"),
-    path("p/<slug:slug>/", dashboard.overview, name="project-overview"),
-    path("p/<slug:slug>/responses/", dashboard.responses, name="project-responses"),
+    path("p/<slug:slug>/", analytics.overview, name="project-overview"),
+    path("p/<slug:slug>/responses/", analytics.feedback, name="project-responses"),
+    path("p/<slug:slug>/responses.csv", analytics.feedback_csv, name="project-responses-csv"),
+    path("p/<slug:slug>/segments/", analytics.segments, name="project-segments"),
+    path("p/<slug:slug>/compare/", analytics.compare, name="project-compare"),
     path("p/<slug:slug>/settings/", dashboard.project_settings, name="project-settings"),
     path("p/<slug:slug>/members/", dashboard.members, name="project-members"),
     path("p/<slug:slug>/surveys/", dashboard.surveys, name="project-surveys"),

@@ -2,45 +2,318 @@
 
 A histogram is a sequence of counts indexed by score offset from the scale's lowest value:
 11 bins for NPS (0-10), 5 for CSAT (1-5), 7 for CES (1-7).
+
+Every headline figure comes with a 95% interval: adjusted-Wald for NPS (MeasuringU: add
+three pseudo-responses, 0.75 promoter, 0.75 detractor, 1.5 passive), Wilson for CSAT and for
+CES's "% 5-7", Student's t for the CES mean. Differences of independent groups add the two
+variances; significance means the difference's interval excludes 0.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
+
+SIZES = {"nps": 11, "csat": 5, "ces": 7}
+SMALL_SAMPLE = 30
+Z95 = NormalDist().inv_cdf(0.975)
+_NORMAL = NormalDist()
+# Used for sample-size planning when a group has no responses yet (a typical NPS spread).
+DEFAULT_NPS_VARIANCE = 0.6
 
 
 @dataclass(frozen=True)
 class Summary:
-    """The headline figure of one histogram: NPS, CSAT % or CES mean, with its counts."""
+    """The headline figure of one histogram with its 95% interval and its counts.
+
+    ``score`` is the NPS (-100..100), the CSAT % (0..100) or the CES mean (1..7); it and the
+    interval are None when n = 0. ``se`` is the standard error the interval and comparisons
+    use (adjusted for NPS). ``variance`` is the per-response variance for sample-size planning.
+    """
 
     kind: str
     n: int
-    score: float | None  # NPS (-100..100), CSAT % (0..100) or CES mean (1..7); None when n = 0
+    score: float | None
     promoters: int
     passives: int
     detractors: int
+    low: float | None = None
+    high: float | None = None
+    se: float | None = None
+    variance: float | None = None
+    ces_top_percent: float | None = None
+    ces_top_low: float | None = None
+    ces_top_high: float | None = None
+
+    @property
+    def small_sample(self) -> bool:
+        """Return whether there are too few responses for a reliable score (under 30)."""
+        return self.n < SMALL_SAMPLE
+
+    def _percent(self, count: int) -> float | None:
+        return 100.0 * count / self.n if self.n else None
+
+    @property
+    def promoter_percent(self) -> float | None:
+        return self._percent(self.promoters)
+
+    @property
+    def passive_percent(self) -> float | None:
+        return self._percent(self.passives)
+
+    @property
+    def detractor_percent(self) -> float | None:
+        return self._percent(self.detractors)
+
+
+def _check(kind: str, histogram: Sequence[int]) -> None:
+    if kind not in SIZES:
+        raise ValueError(f"unknown survey kind {kind!r}")
+    if len(histogram) != SIZES[kind]:
+        raise ValueError(f"a {kind} histogram has {SIZES[kind]} bins, got {len(histogram)}")
+    if any(count < 0 for count in histogram):
+        raise ValueError("a histogram cannot have negative counts")
+
+
+def categories(kind: str, histogram: Sequence[int]) -> tuple[int, int, int]:
+    """Return (promoters, passives, detractors) of ``histogram``; for CSAT and CES these are
+    the positive (4-5, 5-7), neutral (3, 4) and negative answers."""
+    _check(kind, histogram)
+    if kind == "nps":
+        return sum(histogram[9:]), sum(histogram[7:9]), sum(histogram[:7])
+    if kind == "csat":
+        return sum(histogram[3:]), histogram[2], sum(histogram[:2])
+    return sum(histogram[4:]), histogram[3], sum(histogram[:3])
+
+
+def nps_interval(
+    promoters: int, detractors: int, n: int, z: float = Z95
+) -> tuple[float, float, float]:
+    """Return (low, high, se) of the adjusted-Wald interval of an NPS, in points.
+
+    n′ = n + 3, p′ = (P + 0.75)/n′, d′ = (D + 0.75)/n′; the interval is centred on
+    100(p′ − d′) with SE′ = 100·√((p′ + d′ − (p′ − d′)²)/n′), clipped to [−100, 100].
+    """
+    n_adj = n + 3
+    p = (promoters + 0.75) / n_adj
+    d = (detractors + 0.75) / n_adj
+    centre = 100.0 * (p - d)
+    se = 100.0 * math.sqrt((p + d - (p - d) ** 2) / n_adj)
+    return max(-100.0, centre - z * se), min(100.0, centre + z * se), se
+
+
+def wald_nps_interval(
+    promoters: int, detractors: int, n: int, z: float = Z95
+) -> tuple[float, float]:
+    """Return the plain Wald interval of an NPS (too narrow for small n: shown for reference)."""
+    p, d = promoters / n, detractors / n
+    se = 100.0 * math.sqrt((p + d - (p - d) ** 2) / n)
+    nps = 100.0 * (p - d)
+    return nps - z * se, nps + z * se
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Return the Wilson score interval of a proportion, in percent."""
+    if n == 0:
+        raise ValueError("no observations")
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return 100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half)
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    # Continued fraction of the incomplete beta function (Lentz's method).
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-14:
+            break
+    return h
+
+
+def _incomplete_beta(a: float, b: float, x: float) -> float:
+    """Return the regularized incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    front = math.exp(log_front)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def t_cdf(t: float, df: float) -> float:
+    """Return P(T ≤ t) for Student's t distribution with ``df`` degrees of freedom."""
+    x = df / (df + t * t)
+    tail = 0.5 * _incomplete_beta(df / 2.0, 0.5, x)
+    return 1.0 - tail if t > 0 else tail
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Return the ``p`` quantile of Student's t with ``df`` degrees of freedom (bisection)."""
+    if not 0.0 < p < 1.0:
+        raise ValueError("p must be between 0 and 1")
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+    low, high = 0.0, 1.0
+    while t_cdf(high, df) < p:
+        high *= 2.0
+    for _ in range(200):
+        middle = (low + high) / 2.0
+        if t_cdf(middle, df) < p:
+            low = middle
+        else:
+            high = middle
+        if high - low < 1e-12:
+            break
+    return (low + high) / 2.0
 
 
 def summarize(kind: str, histogram: Sequence[int]) -> Summary:
-    """Return the headline figure of ``histogram`` for a survey ``kind`` (nps, csat or ces)."""
-    sizes = {"nps": 11, "csat": 5, "ces": 7}
-    if kind not in sizes:
-        raise ValueError(f"unknown survey kind {kind!r}")
-    if len(histogram) != sizes[kind]:
-        raise ValueError(f"a {kind} histogram has {sizes[kind]} bins, got {len(histogram)}")
+    """Return the headline figure of ``histogram`` for a survey ``kind`` (nps, csat or ces),
+    with its 95% interval."""
+    promoters, passives, detractors = categories(kind, histogram)
     n = sum(histogram)
+    if n == 0:
+        return Summary(kind, 0, None, promoters, passives, detractors)
     if kind == "nps":
-        detractors, passives, promoters = (
-            sum(histogram[:7]),
-            sum(histogram[7:9]),
-            sum(histogram[9:]),
-        )
-        score = 100.0 * (promoters - detractors) / n if n else None
-    elif kind == "csat":
-        detractors, passives, promoters = sum(histogram[:2]), histogram[2], sum(histogram[3:])
-        score = 100.0 * promoters / n if n else None
+        p, d = promoters / n, detractors / n
+        low, high, se = nps_interval(promoters, detractors, n)
+        return Summary(
+            kind, n, 100.0 * (p - d), promoters, passives, detractors,
+            low=low, high=high, se=se, variance=p + d - (p - d) ** 2,
+        )  # fmt: skip
+    if kind == "csat":
+        share = promoters / n
+        low, high = wilson_interval(promoters, n)
+        # Agresti-Coull: the adjusted proportion keeps the SE above 0 when all agree.
+        n_adj = n + Z95 * Z95
+        adjusted = (promoters + Z95 * Z95 / 2) / n_adj
+        se = 100.0 * math.sqrt(adjusted * (1 - adjusted) / n_adj)
+        return Summary(
+            kind, n, 100.0 * share, promoters, passives, detractors,
+            low=low, high=high, se=se, variance=share * (1 - share),
+        )  # fmt: skip
+    mean = sum((i + 1) * count for i, count in enumerate(histogram)) / n
+    if n > 1:
+        variance = sum(count * ((i + 1) - mean) ** 2 for i, count in enumerate(histogram)) / (n - 1)
     else:
-        detractors, passives, promoters = sum(histogram[:3]), histogram[3], sum(histogram[4:])
-        score = sum((i + 1) * c for i, c in enumerate(histogram)) / n if n else None
-    return Summary(kind, n, score, promoters, passives, detractors)
+        variance = 0.0
+    mean_se: float | None = math.sqrt(variance / n) if n > 1 else None
+    if mean_se is not None:
+        critical = t_quantile(0.975, n - 1) if n < SMALL_SAMPLE else Z95
+        low, high = max(1.0, mean - critical * mean_se), min(7.0, mean + critical * mean_se)
+    else:
+        low, high = 1.0, 7.0  # one answer says nothing about the spread
+    top_low, top_high = wilson_interval(promoters, n)
+    return Summary(
+        kind, n, mean, promoters, passives, detractors,
+        low=low, high=high, se=mean_se, variance=variance,
+        ces_top_percent=100.0 * promoters / n, ces_top_low=top_low, ces_top_high=top_high,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A − B for two independent groups, with its 95% interval and two-sided p-value."""
+
+    kind: str
+    difference: float | None
+    low: float | None
+    high: float | None
+    z: float | None
+    p_value: float | None
+
+    @property
+    def significant(self) -> bool:
+        """Return whether the 95% interval of the difference excludes 0."""
+        if self.low is None or self.high is None:
+            return False
+        return self.low > 0 or self.high < 0
+
+
+def compare(kind: str, histogram_a: Sequence[int], histogram_b: Sequence[int]) -> Comparison:
+    """Return the difference of the scores of two independent groups (A − B).
+
+    SE_Δ = √(SE_A² + SE_B²) with each group's own standard error (the adjusted one for
+    NPS); z = Δ / SE_Δ; p = 2·(1 − Φ(|z|)). Empty groups give None everywhere.
+    """
+    a, b = summarize(kind, histogram_a), summarize(kind, histogram_b)
+    if a.score is None or b.score is None or a.se is None or b.se is None:
+        return Comparison(kind, None if a.score is None or b.score is None else a.score - b.score,
+                          None, None, None, None)  # fmt: skip
+    difference = a.score - b.score
+    se = math.sqrt(a.se**2 + b.se**2)
+    if se == 0:
+        return Comparison(kind, difference, difference, difference, None, None)
+    z = difference / se
+    p_value = 2.0 * (1.0 - _NORMAL.cdf(abs(z)))
+    return Comparison(kind, difference, difference - Z95 * se, difference + Z95 * se, z, p_value)
+
+
+def sample_size(
+    kind: str,
+    variance_a: float,
+    variance_b: float,
+    delta: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> int:
+    """Return the responses each of two equal groups needs to detect a difference ``delta``.
+
+    n = (z₁₋α/₂ + z_power)² · (V_A + V_B) / δ², with δ in proportion units for NPS (points
+    / 100) and CSAT (percentage points / 100), and in scale units for the CES mean.
+    """
+    if delta <= 0:
+        raise ValueError("delta must be positive")
+    effect = delta / 100.0 if kind in ("nps", "csat") else delta
+    z = _NORMAL.inv_cdf(1 - alpha / 2) + _NORMAL.inv_cdf(power)
+    return math.ceil(z * z * (variance_a + variance_b) / (effect * effect))
+
+
+def responses_needed(
+    kind: str, histogram_a: Sequence[int], histogram_b: Sequence[int], delta: float
+) -> int | None:
+    """Return the responses per group needed to detect ``delta``, taking the variances from
+    the data (a group without responses borrows the other's, or a typical value)."""
+    if delta <= 0:
+        return None
+    variances = [summarize(kind, h).variance for h in (histogram_a, histogram_b)]
+    known = [v for v in variances if v]
+    if not known:
+        if kind != "nps":
+            return None
+        known = [DEFAULT_NPS_VARIANCE]
+    filled = [v if v else known[0] for v in variances]
+    return sample_size(kind, filled[0], filled[1], delta)
+
+
+def key_driver_impact(total_histogram: Sequence[int], tagged_detractors: int) -> float:
+    """Return the NPS points gained if a tag's detractors became passives: 100·D_T/n."""
+    n = sum(total_histogram)
+    return 100.0 * tagged_detractors / n if n else 0.0

@@ -56,6 +56,9 @@ SURVEY_FORM = {
 MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = {
     "project-overview": [("get", {}, _no_args, READ)],
     "project-responses": [("get", {}, _no_args, READ)],
+    "project-responses-csv": [("get", {}, _no_args, READ)],
+    "project-segments": [("get", {}, _no_args, READ)],
+    "project-compare": [("get", {"a": "plan:eq:pro"}, _no_args, READ)],
     "project-settings": [
         ("get", {}, _no_args, READ),
         (

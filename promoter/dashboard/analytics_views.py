@@ -1,0 +1,399 @@
+"""Analytics pages: Overview, Segments, Compare and the Feedback stream.
+
+Every figure comes from :mod:`promoter.analytics.selectors` (one query path per figure) and
+every statistic from :mod:`promoter.analytics.metrics`; these views only parse the URL's
+filter state, call them and render.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from promoter.accounts.access import membership_get_for_user
+from promoter.analytics import metrics
+from promoter.analytics.selectors import (
+    ResponseFilter,
+    funnel,
+    histogram,
+    histograms_by_period,
+    histograms_by_property,
+    property_names,
+    responses_for,
+)
+from promoter.dashboard.filters import (
+    CATEGORIES,
+    CHANNELS,
+    PERIODS,
+    DashboardView,
+    view_from_request,
+)
+from promoter.responses.models import Response, category_for
+from promoter.surveys.eligibility import Condition
+
+FEED_PAGE = 25
+
+
+def _bucket(view: DashboardView) -> str:
+    if view.since is None:
+        return "month"
+    days = (view.until - view.since).days
+    return "day" if days <= 31 else "week" if days <= 200 else "month"
+
+
+def _empty(request: HttpRequest, membership: Any, template: str) -> HttpResponse:
+    return render(
+        request, template, {"membership": membership, "project": membership.project, "view": None}
+    )
+
+
+def _common(view: DashboardView, membership: Any) -> dict[str, Any]:
+    return {
+        "membership": membership,
+        "project": view.project,
+        "view": view,
+        "kind": view.survey.kind,
+        "periods": [*PERIODS, "all"],
+        "channels": CHANNELS,
+        "categories": CATEGORIES,
+    }
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    request.session["last_project"] = project.slug
+    view = view_from_request(request, project=project)
+    if view is None:
+        return _empty(request, membership, "dashboard/overview.html")
+    kind = view.survey.kind
+    bins = histogram(project=project, flt=view.filter)
+    summary = metrics.summarize(kind, bins)
+    change = None
+    previous = None
+    if view.compare_previous is not None:
+        previous = metrics.summarize(kind, histogram(project=project, flt=view.compare_previous))
+        change = metrics.compare(kind, bins, list(previous_bins(project, view)))
+    bucket = _bucket(view)
+    trend = []
+    for day, period_bins in histograms_by_period(project=project, flt=view.filter, bucket=bucket):
+        s = metrics.summarize(kind, period_bins)
+        trend.append(
+            {"date": day.isoformat(), "score": s.score, "low": s.low, "high": s.high, "n": s.n}
+        )
+    low = view.survey.scale[0]
+    distribution = [
+        {"score": low + i, "n": n, "category": category_for(kind, low + i)}
+        for i, n in enumerate(bins)
+    ]
+    context = _common(view, membership) | {
+        "summary": summary,
+        "previous": previous,
+        "change": change,
+        "bucket": bucket,
+        "trend": trend,
+        "distribution": distribution,
+        "funnel": funnel(project=project, flt=view.filter),
+        "latest": responses_for(project=project, flt=view.filter)
+        .exclude(comment="")
+        .select_related("end_user")
+        .order_by("-created_at")[:8],
+    }
+    return render(request, "dashboard/overview.html", context)
+
+
+def previous_bins(project: Any, view: DashboardView) -> list[int]:
+    assert view.compare_previous is not None
+    return histogram(project=project, flt=view.compare_previous)
+
+
+def _rest(total: list[int], part: list[int]) -> list[int]:
+    return [max(0, a - b) for a, b in zip(total, part, strict=True)]
+
+
+@login_required
+@require_GET
+def segments(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    view = view_from_request(request, project=project)
+    if view is None:
+        return _empty(request, membership, "dashboard/segments.html")
+    kind = view.survey.kind
+    names = property_names(project=project, survey=view.survey)
+    by = request.GET.get("by") or ("plan" if "plan" in names else (names[0] if names else ""))
+    sort = request.GET.get("sort", "n")
+    total = histogram(project=project, flt=view.filter)
+    whole = metrics.summarize(kind, total)
+    rows = []
+    if by:
+        for value, bins in histograms_by_property(project=project, flt=view.filter, name=by):
+            summary = metrics.summarize(kind, bins)
+            versus_rest = metrics.compare(kind, bins, _rest(total, bins))
+            rows.append(
+                {
+                    "value": value,
+                    "summary": summary,
+                    "difference": None
+                    if summary.score is None or whole.score is None
+                    else summary.score - whole.score,
+                    "versus_rest": versus_rest,
+                    "filter": view.with_condition(Condition(by, "eq", value))
+                    if not value.startswith("(")
+                    else None,
+                }
+            )
+    keys = {
+        "n": lambda r: -r["summary"].n,
+        "score": lambda r: (r["summary"].score is None, -(r["summary"].score or 0)),
+        "low": lambda r: (r["summary"].score is None, r["summary"].score or 0),
+        "value": lambda r: r["value"].lower(),
+    }
+    rows.sort(key=keys.get(sort, keys["n"]))
+    accounts = _accounts_at_risk(project, view) if by == "account" or "account" in names else []
+    context = _common(view, membership) | {
+        "names": names,
+        "by": by,
+        "sort": sort,
+        "whole": whole,
+        "rows": rows,
+        "accounts": accounts,
+    }
+    return render(request, "dashboard/segments.html", context)
+
+
+def _accounts_at_risk(project: Any, view: DashboardView) -> list[dict[str, Any]]:
+    """Return accounts with at least 3 responses, lowest and falling first."""
+    kind = view.survey.kind
+    now_groups = dict(
+        histograms_by_property(project=project, flt=view.filter, name="account", top=200)
+    )
+    before: dict[str, list[int]] = {}
+    if view.compare_previous is not None:
+        before = dict(
+            histograms_by_property(
+                project=project, flt=view.compare_previous, name="account", top=200
+            )
+        )
+    result = []
+    for account, bins in now_groups.items():
+        if account.startswith("(") or sum(bins) < 3:
+            continue
+        current = metrics.summarize(kind, bins)
+        past = metrics.summarize(kind, before[account]) if account in before else None
+        trend = (
+            current.score - past.score
+            if past is not None and past.score is not None and current.score is not None
+            else None
+        )
+        result.append({"account": account, "summary": current, "previous": past, "trend": trend})
+
+    def risk(row: dict[str, Any]) -> float:
+        score: float = row["summary"].score or 0.0
+        return score + min(0.0, float(row["trend"] or 0.0))
+
+    result.sort(key=risk)
+    return result[:15]
+
+
+def _group_filter(
+    view: DashboardView, prefix: str, request: HttpRequest
+) -> tuple[ResponseFilter, str]:
+    """Return a compare group's filter: the page's filter plus the group's own conditions
+    (``a`` / ``b`` as ``property:op:value``) and optional period (``a_since``/``a_until``)."""
+    from dataclasses import replace
+
+    from promoter.dashboard.filters import _date, parse_where
+
+    conditions = list(view.filter.conditions)
+    labels = []
+    for text in request.GET.getlist(prefix):
+        condition = parse_where(text)
+        if condition is not None:
+            conditions.append(condition)
+            labels.append(condition.describe())
+    flt = replace(view.filter, conditions=tuple(conditions))
+    since_text, until_text = request.GET.get(f"{prefix}_since"), request.GET.get(f"{prefix}_until")
+    tz = (view.since.tzinfo if view.since else None) or datetime.UTC
+    if since_text and until_text:
+        since, until = _date(since_text, tz), _date(until_text, tz)
+        if since and until and since <= until:
+            flt = replace(flt, since=since, until=until + datetime.timedelta(days=1))
+            labels.append(f"{since_text} to {until_text}")
+    return flt, " and ".join(labels) or "everyone in the view"
+
+
+@login_required
+@require_GET
+def compare(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    view = view_from_request(request, project=project)
+    if view is None:
+        return _empty(request, membership, "dashboard/compare.html")
+    kind = view.survey.kind
+    flt_a, label_a = _group_filter(view, "a", request)
+    flt_b, label_b = _group_filter(view, "b", request)
+    bins_a = histogram(project=project, flt=flt_a)
+    bins_b = histogram(project=project, flt=flt_b)
+    try:
+        delta = float(request.GET.get("delta", "10"))
+    except ValueError:
+        delta = 10.0
+    delta = delta if delta > 0 else 10.0
+    context = _common(view, membership) | {
+        "a": {
+            "label": label_a,
+            "summary": metrics.summarize(kind, bins_a),
+            "where": request.GET.getlist("a"),
+        },
+        "b": {
+            "label": label_b,
+            "summary": metrics.summarize(kind, bins_b),
+            "where": request.GET.getlist("b"),
+        },
+        "comparison": metrics.compare(kind, bins_a, bins_b),
+        "delta": delta,
+        "needed": metrics.responses_needed(kind, bins_a, bins_b, delta),
+        "a_since": request.GET.get("a_since", ""),
+        "a_until": request.GET.get("a_until", ""),
+        "b_since": request.GET.get("b_since", ""),
+        "b_until": request.GET.get("b_until", ""),
+    }
+    return render(request, "dashboard/compare.html", context)
+
+
+def _feed(project: Any, view: DashboardView) -> Any:
+    return (
+        responses_for(project=project, flt=view.filter)
+        .select_related("end_user", "survey")
+        .prefetch_related("response_tags__tag")
+        .order_by("-created_at", "-id")
+    )
+
+
+@login_required
+@require_GET
+def feedback(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    view = view_from_request(request, project=project)
+    if view is None:
+        return _empty(request, membership, "dashboard/feedback.html")
+    qs = _feed(project, view)
+    if "after" in request.GET:
+        # The live stream's poll: what arrived after the newest card on the page (or, on an
+        # empty page, after the page was rendered). Nothing new: 204, and htmx keeps polling.
+        cards = _newer(project, qs, request.GET["after"], request.GET.get("at", ""))
+        if not cards:
+            return HttpResponse(status=204)
+        context = _common(view, membership) | {
+            "cards": cards,
+            "live": True,
+            "oob": True,
+            "newest": cards[0].public_id,
+            "at": request.GET.get("at", ""),
+        }
+        return render(request, "dashboard/_feed_poll.html", context)
+    page = Paginator(qs, FEED_PAGE).get_page(request.GET.get("page"))
+    context = _common(view, membership) | {
+        "page": page,
+        "cards": list(page.object_list),
+        "newest": page.object_list[0].public_id if page.number == 1 and page.object_list else None,
+        "at": timezone.now().isoformat(),
+    }
+    return render(request, "dashboard/feedback.html", context)
+
+
+def _newer(project: Any, qs: Any, after: str, at: str) -> list[Response]:
+    cursor = None
+    after_id = _uuid(after) if after else None
+    if after_id is not None:
+        cursor = (
+            Response.objects.filter(project=project, public_id=after_id)
+            .values_list("created_at", "id")
+            .first()
+        )
+    if cursor is not None:
+        newer = Q(created_at__gt=cursor[0]) | Q(created_at=cursor[0], id__gt=cursor[1])
+    else:
+        try:
+            moment = datetime.datetime.fromisoformat(at)
+        except ValueError:
+            return []
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        newer = Q(created_at__gt=moment)
+    return list(qs.filter(newer)[:50])
+
+
+def _uuid(value: str) -> str | None:
+    import uuid
+
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def feedback_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse | HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    view = view_from_request(request, project=project)
+    if view is None:
+        return HttpResponse("no survey yet\n", content_type="text/plain", status=404)
+    writer = csv.writer(_Echo())
+    kind = view.survey.kind
+
+    def rows() -> Any:
+        yield writer.writerow(
+            ["id", "created_at", "survey", "score", "category", "comment", "person_id",
+             "email", "channel", "locale", "tags", "properties"]
+        )  # fmt: skip
+        for response in _feed(project, view).iterator(chunk_size=1000):
+            person = response.end_user
+            yield writer.writerow(
+                [
+                    response.public_id,
+                    response.created_at.isoformat(),
+                    view.survey.name,
+                    response.score,
+                    category_for(kind, response.score),
+                    _csv_safe(response.comment),
+                    _csv_safe(person.external_id or "") if person else "",
+                    _csv_safe(person.email or "") if person else "",
+                    response.channel,
+                    response.locale,
+                    ";".join(t.tag.name for t in response.response_tags.all()),
+                    _csv_safe(json.dumps(response.properties, ensure_ascii=False)),
+                ]
+            )
+
+    stamp = datetime.date.today().isoformat()
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{project.slug}-feedback-{stamp}.csv"'
+    return response
+
+
+def _csv_safe(text: str) -> str:
+    """Neutralize spreadsheet formulas in user text (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

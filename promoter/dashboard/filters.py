@@ -1,0 +1,196 @@
+"""The dashboard's filter state, read from and written to the URL so any view can be shared.
+
+Parameters: ``survey`` (id), ``period`` (7d, 30d, 90d, 365d, all, custom with ``since`` and
+``until`` as YYYY-MM-DD), ``channel`` (repeatable), ``category`` (repeatable), ``where``
+(repeatable ``property:op:value``, e.g. ``plan:eq:enterprise`` or ``country:in:FR,DE``),
+``tag`` (repeatable tag id), ``comment`` (yes or no) and ``q`` (text in comments).
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from promoter.accounts.models import Project
+from promoter.analytics.selectors import ResponseFilter
+from promoter.responses.models import Tag
+from promoter.surveys.eligibility import OPERATORS, Condition
+from promoter.surveys.models import Survey
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+DEFAULT_PERIOD = "90d"
+CHANNELS = ("web", "ios", "android", "email", "link", "api", "import")
+CATEGORIES = ("promoter", "passive", "detractor")
+KEYS = ("survey", "period", "since", "until", "channel", "category", "where", "tag", "comment", "q")
+
+
+def parse_where(text: str) -> Condition | None:
+    """Return the condition ``property:op:value`` names, or None when it is malformed."""
+    parts = text.split(":", 2)
+    if len(parts) < 2 or parts[1] not in OPERATORS or not parts[0].strip():
+        return None
+    name, op = parts[0].strip(), parts[1]
+    raw = parts[2] if len(parts) == 3 else ""
+    if op in ("exists", "missing"):
+        value: Any = None
+    elif op in ("in", "not_in"):
+        value = [item.strip() for item in raw.split(",") if item.strip()]
+    else:
+        value = raw
+    return Condition(property=name, op=op, value=value)
+
+
+def format_where(condition: Condition) -> str:
+    value = condition.value
+    if isinstance(value, list):
+        value = ",".join(map(str, value))
+    return f"{condition.property}:{condition.op}" + ("" if value is None else f":{value}")
+
+
+@dataclass
+class DashboardView:
+    """What one dashboard page shows: the survey, the period and the filters."""
+
+    project: Project
+    surveys: list[Survey]
+    survey: Survey
+    period: str
+    since: datetime.datetime | None
+    until: datetime.datetime
+    filter: ResponseFilter
+    conditions: list[Condition]
+    tags: list[Tag]
+    params: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def query(self, **changes: Any) -> str:
+        """Return this view's query string with ``changes`` (None removes a key; a list
+        replaces a repeatable key)."""
+        current: dict[str, list[str]] = {}
+        for key, value in self.params:
+            current.setdefault(key, []).append(value)
+        for key, value in changes.items():
+            if value is None:
+                current.pop(key, None)
+            elif isinstance(value, list | tuple):
+                current[key] = [str(v) for v in value]
+            else:
+                current[key] = [str(value)]
+        pairs = [(key, value) for key in KEYS for value in current.get(key, [])]
+        return "?" + urlencode(pairs) if pairs else "?"
+
+    def with_condition(self, condition: Condition) -> str:
+        wheres = [format_where(c) for c in self.conditions if c.property != condition.property]
+        return self.query(where=[*wheres, format_where(condition)])
+
+    @property
+    def compare_previous(self) -> ResponseFilter | None:
+        if self.since is None:
+            return None
+        return self.filter.previous_period()
+
+
+def _date(text: str, tz: datetime.tzinfo) -> datetime.datetime | None:
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+
+
+def view_from_request(
+    request: HttpRequest, *, project: Project, surveys: list[Survey] | None = None
+) -> DashboardView | None:
+    """Return the view the request's URL describes (None when the project has no survey).
+
+    Unknown or malformed values are dropped and listed in ``problems`` so the page can say so.
+    """
+    get = request.GET
+    problems: list[str] = []
+    surveys = surveys if surveys is not None else list(project.surveys.order_by("created_at", "pk"))
+    if not surveys:
+        return None
+    chosen = get.get("survey", "")
+    survey = next((s for s in surveys if str(s.public_id) == chosen), None)
+    if chosen and survey is None:
+        problems.append("That survey does not exist here: showing the first one.")
+    survey = survey or surveys[0]
+    try:
+        tz: datetime.tzinfo = zoneinfo.ZoneInfo(project.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = datetime.UTC
+    now = timezone.now()
+    period = get.get("period", DEFAULT_PERIOD)
+    until = now
+    since: datetime.datetime | None
+    if period in PERIODS:
+        since = now - datetime.timedelta(days=PERIODS[period])
+    elif period == "all":
+        since = None
+    elif period == "custom":
+        since = _date(get.get("since", ""), tz)
+        end = _date(get.get("until", ""), tz)
+        until = end + datetime.timedelta(days=1) if end else now
+        if since is None or since >= until:
+            problems.append("The custom period needs a start date before its end.")
+            period, since, until = DEFAULT_PERIOD, now - datetime.timedelta(days=90), now
+    else:
+        problems.append(f"Unknown period {period!r}: showing the last 90 days.")
+        period, since = DEFAULT_PERIOD, now - datetime.timedelta(days=90)
+    channels = tuple(c for c in get.getlist("channel") if c in CHANNELS)
+    categories = tuple(c for c in get.getlist("category") if c in CATEGORIES)
+    conditions = []
+    for text in get.getlist("where"):
+        condition = parse_where(text)
+        if condition is None:
+            problems.append(f"Ignored the filter {text!r}: write property:operator:value.")
+        else:
+            conditions.append(condition)
+    tag_ids = [t for t in get.getlist("tag") if t]
+    tags = list(Tag.objects.filter(project=project, public_id__in=_uuids(tag_ids)))
+    comment = get.get("comment", "")
+    has_comment = {"yes": True, "no": False}.get(comment)
+    search = get.get("q", "").strip()[:200]
+    flt = ResponseFilter(
+        survey=survey,
+        since=since,
+        until=until,
+        channels=channels,
+        conditions=tuple(conditions),
+        tag_ids=tuple(t.pk for t in tags),
+        categories=categories,
+        has_comment=has_comment,
+        search=search,
+    )
+    params = [(k, v) for k in KEYS for v in get.getlist(k) if v]
+    return DashboardView(
+        project=project,
+        surveys=surveys,
+        survey=survey,
+        period=period,
+        since=since,
+        until=until,
+        filter=flt,
+        conditions=conditions,
+        tags=tags,
+        params=params,
+        problems=problems,
+    )
+
+
+def _uuids(values: list[str]) -> list[str]:
+    import uuid
+
+    valid = []
+    for value in values:
+        try:
+            valid.append(str(uuid.UUID(value)))
+        except ValueError:
+            continue
+    return valid
