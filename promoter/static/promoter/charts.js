@@ -43,7 +43,9 @@
     const range = kind === "nps" ? [-100, 100] : kind === "csat" ? [0, 100] : [1, 7];
     const layout = Object.assign({}, LAYOUT, {
       yaxis: { title: { text: kind.toUpperCase() }, range, zeroline: kind === "nps" },
-      yaxis2: { title: { text: "responses" }, overlaying: "y", side: "right", showgrid: false, rangemode: "tozero" },
+      // Count bars fill the lower third, under the score line.
+      yaxis2: { title: { text: "responses" }, overlaying: "y", side: "right", showgrid: false,
+                range: [0, 3 * Math.max(1, ...points.map((p) => p.n))] },
       xaxis: { type: "date" },
     });
     window.Plotly.newPlot(el, traces, layout, CONFIG);
