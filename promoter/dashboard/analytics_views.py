@@ -74,7 +74,8 @@ def _common(view: DashboardView, membership: Any) -> dict[str, Any]:
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get_for_user(user=request.user, slug=slug)
     project = membership.project
-    request.session["last_project"] = project.slug
+    if request.session.get("last_project") != project.slug:
+        request.session["last_project"] = project.slug
     view = view_from_request(request, project=project)
     if view is None:
         return _empty(request, membership, "dashboard/overview.html")
@@ -108,7 +109,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "funnel": funnel(project=project, flt=view.filter),
         "latest": responses_for(project=project, flt=view.filter)
         .exclude(comment="")
-        .select_related("end_user")
+        .select_related("end_user", "survey")
         .order_by("-created_at")[:8],
     }
     return render(request, "dashboard/overview.html", context)
