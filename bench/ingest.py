@@ -3,15 +3,20 @@
 For each database (SQLite, PostgreSQL) it creates a fresh database, migrates it, seeds a
 project whose people mostly answered recently (so they are throttled), starts
 `promoter serve` (granian WSGI, 2 workers x 4 threads) and loads it with 32 concurrent
-connections from `wrk` (Debian's package; a Python client is the fallback):
+connections from `wrk` (Debian's package; a Python client in several processes is the fallback):
 
 - ``healthz``: GET /healthz, a trivial JSON view through the whole stack (the reference);
 - ``eligibility_throttled``: a known, throttled person asks on a page view (the common case);
 - ``eligibility_new``: a never-seen person asks (a read, then an INSERT of the person);
 - ``response_create``: a known person answers (a new client-generated id each time).
 
+Every answer of the three API scenarios is checked (status, and for the throttled case that the
+body says ``"eligible": false`` with reason ``throttled_response``); the count of wrong answers is
+reported as ``unexpected``. The server's error lines (5xx tracebacks) are reported too.
+
 Prints JSON on stdout (progress on stderr) and keeps a copy in bench/results/.
-Usage: python bench/ingest.py [--db sqlite|postgres|both] [--duration 10] [--rounds 3]
+Usage: python bench/ingest.py [--db sqlite|postgres|both] [--duration 10] [--connections 32]
+       [--rounds 3] [--people 5000] [--client auto|wrk|python]
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import platform
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -33,17 +40,27 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-PROMOTER = ROOT / ".venv" / "bin" / "promoter"
-PYTHON = ROOT / ".venv" / "bin" / "python"
-POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-BENCH_DB = "promoter_bench"
+SCRIPT = Path(__file__).resolve()
+PYTHON = Path(sys.executable)  # the virtualenv's python: `promoter` is installed beside it
+PROMOTER = PYTHON.parent / "promoter"
+if not PROMOTER.exists():
+    PROMOTER = ROOT / ".venv" / "bin" / "promoter"
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+POSTGRES_DB = "promoter_bench"
 SCENARIOS = ("healthz", "eligibility_throttled", "eligibility_new", "response_create")
+# What every answer of a scenario must be: the status, and Lua patterns its body must match.
+EXPECT: dict[str, tuple[int, tuple[str, ...]]] = {
+    "healthz": (200, ()),
+    "eligibility_throttled": (200, (r'"eligible":%s*false', r'"reason":%s*"throttled_response"')),
+    "eligibility_new": (200, (r'"eligible":%s*[tf]',)),
+    "response_create": (201, ()),
+}
 
 
 def log(message: str) -> None:
@@ -56,6 +73,8 @@ def log(message: str) -> None:
 def seed(people: int, throttled: int) -> dict[str, Any]:
     """Create the project, its NPS survey and ``people`` people, ``throttled`` of whom answered
     yesterday; return what the load needs to know."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "promoter.settings")
@@ -89,6 +108,7 @@ def seed(people: int, throttled: int) -> dict[str, Any]:
     Response.objects.bulk_create(
         [
             Response(
+                public_id=uuid.uuid4(),
                 project=project,
                 survey=survey,
                 end_user=person,
@@ -112,24 +132,27 @@ def seed(people: int, throttled: int) -> dict[str, Any]:
 # --- databases and the server ---------------------------------------------------------------
 
 
-def _postgres(sql: str) -> None:
+def _postgres(server_url: str, sql: str) -> None:
     import psycopg
 
-    with psycopg.connect(f"{POSTGRES_ADMIN_URL}/postgres", autocommit=True) as connection:
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
         connection.execute(sql)
 
 
 @contextmanager
-def database(kind: str, workdir: Path):
+def database(kind: str, workdir: Path, args: argparse.Namespace) -> Iterator[str]:
+    """Yield the DATABASE_URL of a fresh, empty database (PostgreSQL's is dropped afterwards)."""
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'promoter.sqlite3'}"
         return
-    _postgres(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    _postgres(f"CREATE DATABASE {BENCH_DB}")
+    server_url, name = args.postgres_url.rstrip("/"), args.postgres_db
+    _postgres(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _postgres(server_url, f'CREATE DATABASE "{name}"')
     try:
-        yield f"{POSTGRES_ADMIN_URL}/{BENCH_DB}"
+        yield f"{server_url}/{name}"
     finally:
-        _postgres(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        log(f"dropping the PostgreSQL database {name}")
+        _postgres(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:
@@ -139,14 +162,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, workers: int, threads: int, logfile: Path):
+def server(
+    env: dict[str, str], port: int, workers: int, threads: int, logfile: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `promoter serve` until the block ends (however it ends), its output in ``logfile``."""
     command = [
         str(PROMOTER), "serve", "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--threads", str(threads),
     ]  # fmt: skip
     with logfile.open("wb") as out:
         process = subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
             deadline = time.monotonic() + 60
@@ -157,19 +183,22 @@ def server(env: dict[str, str], port: int, workers: int, threads: int, logfile: 
                     status, _ = request(port, "GET", "/healthz", None)
                     if status == 200:
                         break
-                except OSError:
+                except (OSError, http.client.HTTPException):
                     pass
                 if time.monotonic() > deadline:
                     raise RuntimeError("server did not answer /healthz within 60 s")
                 time.sleep(0.2)
             yield process
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
+            log("stopping the server")
             try:
+                os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+            except ProcessLookupError:
+                pass
 
 
 def request(port: int, method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
@@ -184,15 +213,34 @@ def request(port: int, method: str, path: str, body: dict[str, Any] | None) -> t
         connection.close()
 
 
-# --- load: wrk with a Lua script, or Python threads ----------------------------------------
+def server_problems(text: str) -> dict[str, Any]:
+    """The server log's error lines (5xx tracebacks, worker crashes), for the report."""
+    lines = text.splitlines()
+    error_lines: list[str] = []
+    exceptions: dict[str, int] = {}
+    tracebacks: list[str] = []
+    for index, line in enumerate(lines):
+        if re.search(r"\b(ERROR|CRITICAL)\b|Internal Server Error|panicked|died", line):
+            error_lines.append(line)
+        if line.startswith("Traceback"):
+            end = index + 1
+            while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end]):
+                end += 1
+            block = lines[index : end + 1]
+            if end < len(lines):
+                exceptions[lines[end]] = exceptions.get(lines[end], 0) + 1
+            if len(tracebacks) < 2:
+                tracebacks.append("\n".join(block))
+    return {
+        "internal_server_errors": sum("Internal Server Error" in line for line in lines),
+        "error_lines": len(error_lines),
+        "first_error_lines": list(dict.fromkeys(error_lines))[:10],
+        "exceptions": exceptions,
+        "first_tracebacks": tracebacks,
+    }
 
 
-@dataclass
-class Scenario:
-    name: str
-    method: str
-    path: str
-    expect: int  # the status every request must get
+# --- load: wrk with a Lua script, or Python processes ---------------------------------------
 
 
 LUA = r"""
@@ -200,6 +248,8 @@ local ids = {%(ids)s}
 local key = "%(key)s"
 local survey = "%(survey)s"
 local scenario = "%(scenario)s"
+local expect_status = %(expect_status)d
+local expect_body = {%(expect_body)s}
 local counter = 1
 local threads = {}
 
@@ -211,7 +261,8 @@ end
 
 function init(args)
   math.randomseed(os.time() * 1000 + tid)
-  n = 0
+  unexpected = 0
+  status_5xx = 0
 end
 
 local function hex(digits)
@@ -228,7 +279,6 @@ end
 local headers = {["Content-Type"] = "text/plain;charset=UTF-8"}
 
 function request()
-  n = n + 1
   if scenario == "healthz" then
     return wrk.format("GET", "/healthz")
   elseif scenario == "eligibility_throttled" then
@@ -246,29 +296,59 @@ function request()
   end
 end
 
+%(response_hook)s
+
 function done(summary, latency, requests)
   local e = summary.errors
+  local wrong, s5xx = 0, 0
+  for _, thread in ipairs(threads) do
+    wrong = wrong + (thread:get("unexpected") or 0)
+    s5xx = s5xx + (thread:get("status_5xx") or 0)
+  end
   io.write(string.format(
     'WRK-JSON {"requests":%%d,"duration_us":%%d,"p50_us":%%d,"p90_us":%%d,"p99_us":%%d,' ..
-    '"max_us":%%d,"non_2xx":%%d,"socket_errors":%%d}\n',
+    '"max_us":%%d,"non_2xx":%%d,"socket_errors":%%d,"unexpected":%%d,"status_5xx":%%d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+    latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout,
+    wrong, s5xx))
 end
 """
+
+# Checking every answer costs wrk a Lua call per response; /healthz (the reference) is left
+# unchecked so that it is measured exactly as the ceilings in shared/reference/ceilings.md.
+LUA_RESPONSE_HOOK = r"""
+function response(status, headers, body)
+  if status >= 500 then status_5xx = status_5xx + 1 end
+  local ok = status == expect_status
+  if ok then
+    for _, pattern in ipairs(expect_body) do
+      if not string.find(body, pattern) then ok = false break end
+    end
+  end
+  if not ok then unexpected = unexpected + 1 end
+end
+"""
+
+
+def scenario_ids(scenario: str, data: dict[str, Any]) -> list[str]:
+    return data["throttled_ids"] if scenario == "eligibility_throttled" else data["all_ids"]
 
 
 def run_wrk(
     port: int, scenario: str, data: dict[str, Any], args: argparse.Namespace, workdir: Path
 ) -> dict[str, Any]:
-    ids = data["throttled_ids"] if scenario == "eligibility_throttled" else data["all_ids"]
+    status, patterns = EXPECT[scenario]
     script = workdir / f"{scenario}.lua"
     script.write_text(
         LUA
         % {
-            "ids": ",".join(json.dumps(i) for i in ids),
+            "ids": ",".join(json.dumps(i) for i in scenario_ids(scenario, data)),
             "key": data["key"],
             "survey": data["survey"],
             "scenario": scenario,
+            "expect_status": status,
+            "expect_body": ",".join(json.dumps(p) for p in patterns),
+            "response_hook": "" if scenario == "healthz" else LUA_RESPONSE_HOOK,
         }
     )
     command = [
@@ -280,6 +360,7 @@ def run_wrk(
     line = next(line for line in output.splitlines() if line.startswith("WRK-JSON "))
     raw = json.loads(line.removeprefix("WRK-JSON "))
     seconds = raw["duration_us"] / 1e6
+    checked = scenario != "healthz"
     return {
         "requests": raw["requests"],
         "rps": round(raw["requests"] / seconds, 1),
@@ -288,19 +369,28 @@ def run_wrk(
         "p99_ms": round(raw["p99_us"] / 1000, 2),
         "max_ms": round(raw["max_us"] / 1000, 2),
         "non_2xx": raw["non_2xx"],
+        "status_5xx": raw["status_5xx"] if checked else None,
+        "unexpected": raw["unexpected"] if checked else None,
         "socket_errors": raw["socket_errors"],
     }
 
 
-def run_python(
-    port: int, scenario: str, data: dict[str, Any], args: argparse.Namespace, workdir: Path
+def _python_client(
+    port: int,
+    scenario: str,
+    key: str,
+    survey: str,
+    ids: list[str],
+    connections: int,
+    start_at: float,
+    duration: float,
 ) -> dict[str, Any]:
-    """Fallback load: one thread per connection with keep-alive (slower than wrk: the client
-    shares the machine's cores with the server, so its figures understate the server)."""
-    ids = data["throttled_ids"] if scenario == "eligibility_throttled" else data["all_ids"]
-    stop = time.monotonic() + args.duration
+    """One load process: ``connections`` threads, each with its own keep-alive connection,
+    from wall-clock ``start_at`` for ``duration`` seconds."""
+    expect_status, _ = EXPECT[scenario]
+    stop = start_at + duration
     latencies: list[float] = []
-    counts = {"non_2xx": 0, "socket_errors": 0}
+    counts = {"non_2xx": 0, "status_5xx": 0, "unexpected": 0, "socket_errors": 0}
     lock = threading.Lock()
 
     def body() -> tuple[str, str, str | None]:
@@ -308,75 +398,116 @@ def run_python(
             return "GET", "/healthz", None
         if scenario == "eligibility_throttled":
             user = {"id": random.choice(ids)}
-            return "POST", "/i/v1/eligibility", json.dumps({"key": data["key"], "user": user})
+            return "POST", "/i/v1/eligibility", json.dumps({"key": key, "user": user})
         if scenario == "eligibility_new":
             user = {"id": f"new-{uuid.uuid4()}", "properties": {"plan": "pro"}}
-            return "POST", "/i/v1/eligibility", json.dumps({"key": data["key"], "user": user})
+            return "POST", "/i/v1/eligibility", json.dumps({"key": key, "user": user})
         answer = {
-            "key": data["key"],
+            "key": key,
             "user": {"id": random.choice(ids)},
             "id": str(uuid.uuid4()),
-            "survey": data["survey"],
+            "survey": survey,
             "score": random.randint(0, 10),
         }
         return "POST", "/i/v1/responses", json.dumps(answer)
 
+    def wrong(status: int, payload: bytes) -> bool:
+        if status != expect_status:
+            return True
+        if scenario == "eligibility_throttled":
+            reply = json.loads(payload)
+            return reply.get("eligible") is not False or reply.get("reason") != "throttled_response"
+        return False
+
     def worker() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         mine: list[float] = []
-        while time.monotonic() < stop:
+        mine_counts = dict.fromkeys(counts, 0)
+        time.sleep(max(0.0, start_at - time.time()))
+        while time.time() < stop:
             method, path, payload = body()
             started = time.perf_counter()
             try:
                 connection.request(method, path, payload, {"Content-Type": "text/plain"})
                 reply = connection.getresponse()
-                reply.read()
+                data = reply.read()
                 mine.append(time.perf_counter() - started)
-                if not 200 <= reply.status < 300:
-                    with lock:
-                        counts["non_2xx"] += 1
             except (OSError, http.client.HTTPException):
-                with lock:
-                    counts["socket_errors"] += 1
+                mine_counts["socket_errors"] += 1
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                continue
+            mine_counts["non_2xx"] += not 200 <= reply.status < 300
+            mine_counts["status_5xx"] += reply.status >= 500
+            if scenario != "healthz":
+                mine_counts["unexpected"] += wrong(reply.status, data)
         connection.close()
         with lock:
             latencies.extend(mine)
+            for name, value in mine_counts.items():
+                counts[name] += value
 
-    started = time.monotonic()
-    threads = [threading.Thread(target=worker) for _ in range(args.connections)]
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
+    return {"latencies": latencies, **counts}
+
+
+def run_python(
+    port: int, scenario: str, data: dict[str, Any], args: argparse.Namespace, workdir: Path
+) -> dict[str, Any]:
+    """Fallback load: ``--client-processes`` processes sharing the connections, each a thread
+    per connection with keep-alive. Slower than wrk, and it shares the machine's cores with
+    the server, so its figures understate the server more than wrk's do."""
+    processes = max(1, min(args.client_processes, args.connections))
+    shares = [args.connections // processes] * processes
+    for index in range(args.connections % processes):
+        shares[index] += 1
+    start_at = time.time() + 1.0  # after every process has started
+    ids = scenario_ids(scenario, data)
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        parts = pool.starmap(
+            _python_client,
+            [
+                (port, scenario, data["key"], data["survey"], ids, share, start_at, args.duration)
+                for share in shares
+            ],
+        )
+    latencies = sorted(latency for part in parts for latency in part["latencies"])
 
     def pct(p: float) -> float:
         if not latencies:
             return 0.0
         return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 2)
 
+    checked = scenario != "healthz"
     return {
         "requests": len(latencies),
-        "rps": round(len(latencies) / elapsed, 1),
+        "rps": round(len(latencies) / args.duration, 1),
         "p50_ms": pct(50),
         "p90_ms": pct(90),
         "p99_ms": pct(99),
         "max_ms": round(latencies[-1] * 1000, 2) if latencies else 0.0,
-        **counts,
+        "non_2xx": sum(part["non_2xx"] for part in parts),
+        "status_5xx": sum(part["status_5xx"] for part in parts),
+        "unexpected": sum(part["unexpected"] for part in parts) if checked else None,
+        "socket_errors": sum(part["socket_errors"] for part in parts),
     }
 
 
-def check_answers(port: int, data: dict[str, Any]) -> None:
-    """Make sure each scenario gets the answer it is meant to measure before timing it."""
-    throttled = {"key": data["key"], "user": {"id": data["throttled_ids"][0]}}
-    status, reply = request(port, "POST", "/i/v1/eligibility", throttled)
-    assert status == 200 and reply["reason"] == "throttled_response", (status, reply)
-    status, reply = request(
-        port, "POST", "/i/v1/eligibility", {"key": data["key"], "user": {"id": "check-new"}}
-    )
+def check_answers(port: int, data: dict[str, Any]) -> dict[str, int]:
+    """Before timing anything, make sure each scenario gets the answer it is meant to measure
+    (on a sample of people); return how many answers were checked."""
+    sample = random.sample(data["throttled_ids"], min(50, len(data["throttled_ids"])))
+    for person in sample:
+        body = {"key": data["key"], "user": {"id": person}}
+        status, reply = request(port, "POST", "/i/v1/eligibility", body)
+        assert status == 200, (status, reply)
+        assert reply["eligible"] is False and reply["reason"] == "throttled_response", reply
+    body = {"key": data["key"], "user": {"id": f"check-{uuid.uuid4()}"}}
+    status, reply = request(port, "POST", "/i/v1/eligibility", body)
     assert status == 200 and reply["eligible"] is True, (status, reply)
     answer = {
         "key": data["key"],
@@ -387,20 +518,43 @@ def check_answers(port: int, data: dict[str, Any]) -> None:
     }
     status, reply = request(port, "POST", "/i/v1/responses", answer)
     assert status == 201, (status, reply)
+    return {"eligibility_throttled": len(sample), "eligibility_new": 1, "response_create": 1}
 
 
-def bench_database(kind: str, args: argparse.Namespace, client: str) -> dict[str, Any]:
+def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    def total(name: str) -> int | None:
+        values = [r[name] for r in rounds]
+        return None if None in values else sum(values)
+
+    return {
+        "rounds": rounds,
+        "median_rps": statistics.median(r["rps"] for r in rounds),
+        "median_p50_ms": statistics.median(r["p50_ms"] for r in rounds),
+        "median_p99_ms": statistics.median(r["p99_ms"] for r in rounds),
+        "requests": sum(r["requests"] for r in rounds),
+        "non_2xx": sum(r["non_2xx"] for r in rounds),
+        "status_5xx": total("status_5xx"),
+        "unexpected": total("unexpected"),
+        "socket_errors": sum(r["socket_errors"] for r in rounds),
+    }
+
+
+def bench_database(
+    kind: str, args: argparse.Namespace, client: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the scenarios' figures on database ``kind``, and the server's log problems."""
     workdir = Path(tempfile.mkdtemp(prefix=f"promoter-bench-{kind}-"))
     try:
-        with database(kind, workdir) as url:
+        with database(kind, workdir, args) as url:
             env = {
                 **os.environ,
+                "DJANGO_SETTINGS_MODULE": "promoter.settings",
                 "DEBUG": "false",
-                "SECRET_KEY": secrets.token_urlsafe(50),
+                "SECRET_KEY": secrets.token_urlsafe(50)[:50],
                 "DATABASE_URL": url,
                 "PROMOTER_DATA_DIR": str(workdir),
                 "INGEST_RATE_LIMIT_PER_MINUTE": "0",
-                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "ALLOWED_HOSTS": "127.0.0.1",
                 "SITE_URL": "http://127.0.0.1:8000",
                 "LOG_LEVEL": "WARNING",
                 "EMAIL_URL": "dummy://",
@@ -411,7 +565,7 @@ def bench_database(kind: str, args: argparse.Namespace, client: str) -> dict[str
                 [str(PROMOTER), "migrate", "--verbosity", "0"], env=env, check=True, cwd=ROOT
             )
             seeded = subprocess.run(
-                [str(PYTHON), __file__, "--seed-only", "--people", str(args.people)],
+                [str(PYTHON), str(SCRIPT), "--seed-only", "--people", str(args.people)],
                 env=env,
                 check=True,
                 cwd=ROOT,
@@ -421,59 +575,89 @@ def bench_database(kind: str, args: argparse.Namespace, client: str) -> dict[str
             data = json.loads(seeded.stdout)
             port = free_port()
             logfile = workdir / "server.log"
-            with server(env, port, args.workers, args.threads, logfile):
-                check_answers(port, data)
-                results: dict[str, Any] = {}
-                load = run_wrk if client == "wrk" else run_python
-                for scenario in args.scenarios:
-                    rounds = []
-                    for number in range(1, args.rounds + 1):
-                        log(f"{kind}: {scenario}, round {number}/{args.rounds}")
-                        rounds.append(load(port, scenario, data, args, workdir))
-                    results[scenario] = {
-                        "rounds": rounds,
-                        "median_rps": statistics.median(r["rps"] for r in rounds),
-                        "median_p50_ms": statistics.median(r["p50_ms"] for r in rounds),
-                        "median_p99_ms": statistics.median(r["p99_ms"] for r in rounds),
-                        "non_2xx": sum(r["non_2xx"] for r in rounds),
-                        "socket_errors": sum(r["socket_errors"] for r in rounds),
-                    }
-            server_log = logfile.read_text(errors="replace")
-            errors = [line for line in server_log.splitlines() if "Error" in line][:5]
+            results: dict[str, Any] = {}
+            try:
+                with server(env, port, args.workers, args.threads, logfile):
+                    checked = check_answers(port, data)
+                    load = run_wrk if client == "wrk" else run_python
+                    for scenario in args.scenarios:
+                        rounds = []
+                        for number in range(1, args.rounds + 1):
+                            before = round(os.getloadavg()[0], 2)
+                            figures = load(port, scenario, data, args, workdir)
+                            figures["load_average_before"] = before
+                            rounds.append(figures)
+                            log(
+                                f"{kind}: {scenario}, round {number}/{args.rounds}:"
+                                f" {figures['rps']:,.0f} req/s, p50 {figures['p50_ms']} ms,"
+                                f" p99 {figures['p99_ms']} ms, non-2xx {figures['non_2xx']},"
+                                f" wrong answers {figures['unexpected']}"
+                            )
+                        results[scenario] = summarize(rounds)
+                        results[scenario]["checked_before_load"] = checked.get(scenario, 0)
+            finally:
+                problems = server_problems(logfile.read_text(errors="replace"))
+                if problems["error_lines"]:
+                    log(f"{kind}: the server logged {problems['error_lines']} error line(s):")
+                    for line in problems["first_error_lines"][:5]:
+                        log(f"  {line}")
             reference = results.get("healthz", {}).get("median_rps")
             if reference:
                 for figures in results.values():
                     figures["ratio_to_healthz"] = round(figures["median_rps"] / reference, 3)
-            return {"results": results, "server_errors": errors}
+            return results, problems
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks: server, database
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--people", type=int, default=5000, help="4/5 of them are throttled")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per server process")
-    parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--client-processes", type=int, default=2, help="for --client python")
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, dest="scenarios")
+    parser.add_argument(
+        "--postgres-url", default=POSTGRES_URL, help="the server (trust auth), without a database"
+    )
+    parser.add_argument(
+        "--postgres-db", default=POSTGRES_DB, help="created, then dropped (default: %(default)s)"
+    )
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_only:
         json.dump(seed(args.people, throttled=args.people * 4 // 5), sys.stdout)
         return 0
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.postgres_db):
+        parser.error("--postgres-db: lower-case letters, digits and _ only")
+    signal.signal(signal.SIGTERM, _terminate)
     args.scenarios = args.scenarios or list(SCENARIOS)
     client = args.client
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
+        if client == "python":
+            log("wrk is not installed (apt-get install -y wrk): using the Python load client")
     if client == "wrk" and not shutil.which("wrk"):
         parser.error("wrk is not installed: apt-get install -y wrk, or pass --client python")
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
+    if client == "wrk":
+        load = f"wrk -t{args.wrk_threads} -c{args.connections}, Lua bodies with random ids"
+    else:
+        load = (
+            f"Python http.client, {args.client_processes} processes sharing"
+            f" {args.connections} keep-alive connections (slower than wrk)"
+        )
     report: dict[str, Any] = {
         "benchmark": "ingest",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -481,28 +665,43 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "load_average_before": [round(x, 2) for x in os.getloadavg()],
             "python": platform.python_version(),
+            "platform": platform.platform(),
         },
         "settings": {
             "client": client,
+            "load": load,
+            "note": (
+                f"the load generator runs on the same {os.cpu_count()} cores as the server and"
+                " the database, so it takes CPU from them: compare ratios from one run"
+            ),
             "connections": args.connections,
             "duration_s": args.duration,
             "rounds": args.rounds,
             "people": args.people,
+            "throttled_people": args.people * 4 // 5,
+            "scenarios": args.scenarios,
             "server": f"promoter serve (granian WSGI), {args.workers} workers x {args.threads}"
             " threads",
+            "server_env": {"DEBUG": "false", "INGEST_RATE_LIMIT_PER_MINUTE": "0"},
+            "postgres": f"{args.postgres_url.rstrip('/')}/{args.postgres_db}"
+            if "postgres" in kinds
+            else None,
         },
         "results": {},
+        "server_log": {},
     }
     for kind in kinds:
-        report["results"][kind] = bench_database(kind, args, client)
+        results, problems = bench_database(kind, args, client)
+        report["results"][kind] = results
+        report["server_log"][kind] = problems
     text = json.dumps(report, indent=2)
     print(text)
     if not args.no_save:
-        results = ROOT / "bench" / "results"
-        results.mkdir(exist_ok=True)
-        (results / f"ingest-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json").write_text(
-            text + "\n"
-        )
+        directory = ROOT / "bench" / "results"
+        directory.mkdir(exist_ok=True)
+        path = directory / f"ingest-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+        path.write_text(text + "\n")
+        log(f"saved {path.relative_to(ROOT)}")
     return 0
 
 

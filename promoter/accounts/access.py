@@ -9,12 +9,15 @@ PermissionDenied (403): they know the project exists.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from promoter.accounts.models import Invitation, Membership, Project, Role
+
+if TYPE_CHECKING:  # surveys sit above accounts: a type-only import keeps the layering
+    from promoter.surveys.models import Survey
 
 
 def membership_get_for_user(*, user: Any, slug: str, role: str = Role.VIEWER) -> Membership:
@@ -83,3 +86,18 @@ def survey_get_in_project(*, project: Project, public_id: str) -> Any:
         return Survey.objects.get(project=project, public_id=_uuid_or_404(public_id))
     except Survey.DoesNotExist:
         raise Http404("No such survey") from None
+
+
+def survey_get_for_user(
+    *, user: Any, slug: str, public_id: str, role: str = Role.VIEWER
+) -> tuple[Survey, Membership]:
+    """Return the survey ``public_id`` of project ``slug`` and ``user``'s membership there.
+
+    Raises Http404 when the user is not a member, the id is malformed or the survey belongs
+    to another project; PermissionDenied when the membership's role is below ``role``. The
+    membership comes back too, so the caller knows what the user may do (two queries).
+    """
+    membership = membership_get_for_user(user=user, slug=slug, role=role)
+    survey = survey_get_in_project(project=membership.project, public_id=public_id)
+    survey.project = membership.project  # already loaded: spare the template a query
+    return survey, membership

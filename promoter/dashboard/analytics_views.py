@@ -295,17 +295,19 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
         return _empty(request, membership, "dashboard/feedback.html")
     qs = _feed(project, view)
     if "after" in request.GET:
-        # The live stream's poll: what arrived after the newest card on the page (or, on an
-        # empty page, after the page was rendered). Nothing new: 204, and htmx keeps polling.
-        cards = _newer(project, qs, request.GET["after"], request.GET.get("at", ""))
-        if not cards:
+        # The live stream's poll: responses that arrived after the newest card on the page
+        # (or, on an empty page, after it was rendered), and cards whose comment arrived
+        # since the last poll. Nothing new: 204, and htmx keeps polling.
+        cards, updated, moment = _poll(project, qs, request.GET["after"], request.GET.get("at", ""))
+        if not cards and not updated:
             return HttpResponse(status=204)
         context = _common(view, membership) | {
             "cards": cards,
+            "updated": updated,
             "live": True,
             "oob": True,
-            "newest": cards[0].public_id,
-            "at": request.GET.get("at", ""),
+            "newest": cards[0].public_id if cards else request.GET["after"],
+            "at": moment.isoformat(),
         }
         return render(request, "dashboard/_feed_poll.html", context)
     page = Paginator(qs, FEED_PAGE).get_page(request.GET.get("page"))
@@ -318,7 +320,18 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/feedback.html", context)
 
 
-def _newer(project: Any, qs: Any, after: str, at: str) -> list[Response]:
+def _poll(
+    project: Any, qs: Any, after: str, at: str
+) -> tuple[list[Response], list[Response], datetime.datetime]:
+    """Return the new cards, the shown cards updated since ``at``, and the next ``at``."""
+    now = timezone.now()
+    try:
+        # A "+" left unescaped in a query string arrives as a space.
+        moment = datetime.datetime.fromisoformat(at.strip().replace(" ", "+"))
+    except ValueError:
+        return [], [], now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
     cursor = None
     after_id = _uuid(after) if after else None
     if after_id is not None:
@@ -330,14 +343,12 @@ def _newer(project: Any, qs: Any, after: str, at: str) -> list[Response]:
     if cursor is not None:
         newer = Q(created_at__gt=cursor[0]) | Q(created_at=cursor[0], id__gt=cursor[1])
     else:
-        try:
-            moment = datetime.datetime.fromisoformat(at)
-        except ValueError:
-            return []
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.UTC)
         newer = Q(created_at__gt=moment)
-    return list(qs.filter(newer)[:50])
+    cards = list(qs.filter(newer)[:50])
+    updated = list(
+        qs.filter(updated_at__gt=moment).exclude(newer).exclude(pk__in=[c.pk for c in cards])[:50]
+    )
+    return cards, updated, now
 
 
 def _uuid(value: str) -> str | None:

@@ -17,7 +17,7 @@ from promoter.accounts.access import (
     membership_get_for_user,
     membership_get_in_project,
     projects_for_user,
-    survey_get_in_project,
+    survey_get_for_user,
 )
 from promoter.accounts.forms import InviteForm, ProjectCreateForm, ProjectSettingsForm, RoleForm
 from promoter.accounts.models import Invitation, Membership, Role, User
@@ -267,9 +267,10 @@ def surveys(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def survey_settings(request: HttpRequest, slug: str, survey_id: str) -> HttpResponse:
     required = Role.ADMIN if request.method == "POST" else Role.VIEWER
-    membership = membership_get_for_user(user=request.user, slug=slug, role=required)
+    survey, membership = survey_get_for_user(
+        user=request.user, slug=slug, public_id=survey_id, role=required
+    )
     project = membership.project
-    survey = survey_get_in_project(project=project, public_id=survey_id)
     form = SurveySettingsForm(request.POST or None, instance=survey)
     can_edit = membership.has_role(Role.ADMIN)
     if not can_edit:
@@ -313,7 +314,8 @@ def explain(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if who:
         identity = Identity(external_id=who, email=who.lower() if "@" in who else None)
-        surveys = candidate_surveys(active_surveys(project=project), event=event)
+        active = active_surveys(project=project)
+        surveys = candidate_surveys(active, event=event)
         person, history = person_find(project=project, text=who)
         if person is not None:
             identity = Identity(
@@ -338,6 +340,9 @@ def explain(request: HttpRequest, slug: str) -> HttpResponse:
                 "now": now,
                 "next_at": decision.next_eligible_at,
                 "verdicts": decision.verdicts,
+                # The first eligible survey wins: those after it are not evaluated.
+                "not_evaluated": surveys[len(decision.verdicts) :],
+                "other_events": [s for s in active if s not in surveys],
             }
         )
     return render(request, "dashboard/explain.html", context)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import datetime
 import re
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
 
 from promoter.surveys.eligibility import OPERATORS, Condition
 from promoter.surveys.models import Survey
@@ -37,95 +38,212 @@ _LIST_OPS = ("in", "not_in")
 _BARE_OPS = ("exists", "missing")
 
 
-def _value(text: str) -> Any:
-    """Return ``text`` as a number when it is one, else as a string."""
-    text = text.strip()
+_ORDER_OPS = ("gt", "gte", "lt", "lte")
+_LITERALS: dict[str, Any] = {"true": True, "false": False}
+
+
+_INT = re.compile(r"^-?\d+$")
+_FLOAT = re.compile(r"^-?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?$")
+
+
+def _scalar(token: str) -> Any:
+    """Return an unquoted ``token`` as a number or boolean when it reads as one, else as text."""
+    if token in _LITERALS:
+        return _LITERALS[token]
+    if _INT.match(token):
+        return int(token)
+    if _FLOAT.match(token):
+        return float(token)
+    return token
+
+
+def _tokens(text: str, *, many: bool) -> list[Any]:
+    """Split ``text`` into values: comma-separated when ``many``. A value in double quotes is
+    taken as text as is (``"100"``, ``"a, b"``, ``"true"``)."""
+    values: list[Any] = []
+    rest = text.strip()
+    while True:
+        value: Any
+        if rest.startswith('"'):
+            value, rest = _quoted(rest)
+            if rest and not (many and rest.startswith(",")):
+                raise ValueError("write a comma between values" if many else "one value only")
+        else:
+            cut = rest.find(",") if many else -1
+            token = (rest if cut < 0 else rest[:cut]).strip()
+            rest = "" if cut < 0 else rest[cut:]
+            value = _scalar(token) if token else None
+        if value is not None:
+            values.append(value)
+        if not rest:
+            return values
+        rest = rest[1:].strip()  # past the comma
+
+
+def _quoted(text: str) -> tuple[str, str]:
+    """Return the value of the quoted ``text`` starts with (``""`` is one quote) and the rest."""
+    chars: list[str] = []
+    index = 1
+    while index < len(text):
+        if text[index] == '"':
+            if text[index + 1 : index + 2] != '"':
+                return "".join(chars), text[index + 1 :].strip()
+            index += 1
+        chars.append(text[index])
+        index += 1
+    raise ValueError("a quoted value has no closing quote")
+
+
+def _orderable(value: Any) -> bool:
+    """Return whether ``gt``/``lt`` can compare ``value``: a number or an ISO date."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
     try:
-        return int(text)
+        datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text.strip("\"'")
+        return False
+    return True
 
 
 def parse_targeting(text: str) -> list[dict[str, Any]]:
     """Parse one condition per line (``plan in pro, enterprise``) into stored conditions.
 
-    Raises ValidationError naming the line that does not parse.
+    Unquoted numbers become numbers and ``true``/``false`` booleans; ``"…"`` keeps text as is.
+    Blank lines and lines starting with ``#`` are skipped. Raises ValidationError naming the
+    first line that does not parse.
     """
     conditions: list[dict[str, Any]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        where = f"Line {number} ({line!r})"
         parts = line.split(None, 2)
         if len(parts) < 2 or parts[1] not in OPERATORS:
             raise forms.ValidationError(
-                f"Line {number} ({line!r}): write `property operator value`, with an operator "
-                f"among {', '.join(OPERATORS)}."
+                f"{where}: write `property operator value`, with an operator among "
+                f"{', '.join(OPERATORS)}."
             )
         name, op = parts[0], parts[1]
+        value: Any = None
         if op in _BARE_OPS:
             if len(parts) > 2:
-                raise forms.ValidationError(f"Line {number}: `{op}` takes no value.")
-            value: Any = None
-        elif len(parts) < 3:
-            raise forms.ValidationError(f"Line {number} ({line!r}): `{op}` needs a value.")
-        elif op in _LIST_OPS:
-            value = [_value(item) for item in parts[2].split(",") if item.strip()]
+                raise forms.ValidationError(f"{where}: `{op}` takes no value.")
         else:
-            value = _value(parts[2])
+            try:
+                values = _tokens(parts[2] if len(parts) > 2 else "", many=op in _LIST_OPS)
+            except ValueError as exc:
+                raise forms.ValidationError(f"{where}: {exc}.") from None
+            if not values:
+                raise forms.ValidationError(f"{where}: `{op}` needs a value.")
+            value = values if op in _LIST_OPS else values[0]
+            if op in _ORDER_OPS and not _orderable(value):
+                raise forms.ValidationError(
+                    f"{where}: `{op}` compares numbers or dates (2024-01-31)."
+                )
         condition = {"property": name, "op": op, "value": value}
         try:
             Condition.from_dict(condition)
         except ValueError as exc:
-            raise forms.ValidationError(f"Line {number}: {exc}") from None
+            raise forms.ValidationError(f"{where}: {exc}.") from None
         conditions.append(condition)
     return conditions
 
 
+def _show(value: Any, *, many: bool) -> str:
+    """Return ``value`` as :func:`_tokens` reads it back: quoted when it would read otherwise."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = "" if value is None else str(value)
+    plain = (
+        text
+        and text == text.strip()
+        and not text.startswith('"')
+        and not (many and "," in text)
+        and _scalar(text) == text
+    )
+    return text if plain else '"' + text.replace('"', '""') + '"'
+
+
 def render_targeting(conditions: list[dict[str, Any]]) -> str:
-    """Return stored conditions as the lines :func:`parse_targeting` reads."""
+    """Return stored conditions as the lines :func:`parse_targeting` reads back unchanged."""
     lines = []
     for condition in conditions or []:
-        op, value = condition.get("op", "eq"), condition.get("value")
+        name, op, value = (
+            condition.get("property"),
+            condition.get("op", "eq"),
+            condition.get("value"),
+        )
         if op in _BARE_OPS:
-            lines.append(f"{condition.get('property')} {op}")
-        elif isinstance(value, list):
-            lines.append(f"{condition.get('property')} {op} {', '.join(map(str, value))}")
+            lines.append(f"{name} {op}")
+        elif isinstance(value, list | tuple):
+            lines.append(f"{name} {op} " + ", ".join(_show(v, many=True) for v in value))
         else:
-            shown = json.dumps(value) if isinstance(value, bool) or value is None else value
-            lines.append(f"{condition.get('property')} {op} {shown}")
+            lines.append(f"{name} {op} {_show(value, many=op in _LIST_OPS)}")
     return "\n".join(lines)
 
 
+# What the widget shows when neither the survey nor the project sets a look (the ingest API's
+# DEFAULT_LOOK; a dashboard test keeps the two equal, as surveys may not import ingest).
+LOOK_DEFAULTS = {
+    "primary_color": "#4338ca",
+    "text_color": "#111827",
+    "background_color": "#ffffff",
+    "position": "bottom-right",
+}
+LOOK_FIELDS = tuple(LOOK_DEFAULTS)
+
+
+def _color_field(label: str, name: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=7,
+        help_text=f"#rrggbb. Empty: the project's look, else {LOOK_DEFAULTS[name]}.",
+        widget=forms.TextInput(attrs={"placeholder": LOOK_DEFAULTS[name], "size": 8}),
+    )
+
+
 class SurveySettingsForm(forms.ModelForm):
+    """Every setting of one survey. :meth:`changes` gives the fields for ``survey_update``."""
+
     channels = forms.MultipleChoiceField(
         choices=CHANNEL_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Where this survey may be shown.",
+        help_text="Where this survey may be shown. Web, iOS and Android are the in-app widget "
+        "and SDKs; e-mail and link surveys are sent from their own pages. Default: all.",
     )
     targeting_text = forms.CharField(
         label="Targeting",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text="One condition per line on the person's properties, all must hold: "
-        "<code>plan in pro, enterprise</code>, <code>mrr_amount gte 100</code>, "
-        "<code>country exists</code>. Operators: " + ", ".join(OPERATORS) + ". "
-        "Empty: everyone.",
+        help_text="Who may be asked, by the properties your app sends: one condition per line, "
+        "all must hold, e.g. <code>plan in pro, enterprise</code>, "
+        "<code>mrr_amount gte 100</code>, <code>country exists</code>. Operators: "
+        + ", ".join(OPERATORS)
+        + ". Numbers and <code>true</code>/<code>false</code> are read as such; put text in "
+        'double quotes to keep it as text (<code>zip eq "02139"</code>). Lines starting with '
+        "<code>#</code> are ignored. Empty (the default): everyone.",
     )
-    primary_color = forms.CharField(required=False, max_length=7, help_text="#rrggbb")
-    text_color = forms.CharField(required=False, max_length=7, help_text="#rrggbb")
-    background_color = forms.CharField(required=False, max_length=7, help_text="#rrggbb")
-    position = forms.ChoiceField(choices=POSITION_CHOICES, required=False)
+    primary_color = _color_field("Primary colour", "primary_color")
+    text_color = _color_field("Text colour", "text_color")
+    background_color = _color_field("Background colour", "background_color")
+    position = forms.ChoiceField(
+        choices=[("", "The project's (else bottom right)"), *POSITION_CHOICES],
+        required=False,
+        help_text="Where the widget opens on the page.",
+    )
     cta_url = forms.URLField(
         label="Call-to-action link for promoters",
         required=False,
         assume_scheme="https",
-        help_text="E.g. your review page. Empty: no call-to-action.",
+        help_text="Shown to promoters after their answer, e.g. your review or referral page. "
+        "Empty (the default): no call-to-action.",
     )
 
     class Meta:
@@ -155,17 +273,25 @@ class SurveySettingsForm(forms.ModelForm):
             "daily_cap": "Daily cap on responses",
         }
         help_texts = {
-            "trigger_event": "Empty: shown on page load. Else shown only after "
+            "name": "Shown in the dashboard only.",
+            "is_active": "Off: nobody is asked; responses already collected stay.",
+            "trigger_event": "Empty (the default): shown on page load. Else shown only after "
             '<code>Promoter.track("this_name")</code>.',
             "delay_seconds": "Wait this long on the page before showing the survey. Default 0.",
-            "first_survey_after_days": "0 surveys people right after they sign up (needs "
-            "<code>signed_up_at</code> when above 0). Default 0.",
-            "resurvey_after_days": "Default 90.",
-            "after_decline_days": "Default 30.",
-            "sampling_percent": "Drawn once per person and resurvey period, so a reload does "
-            "not re-roll. Default 100.",
-            "anonymous_sampling_percent": "For visitors with neither id nor e-mail. Default 100.",
-            "daily_cap": "Empty: no cap. Counted per day in the project's timezone.",
+            "first_survey_after_days": "Days after sign-up before the first survey, so people "
+            "try the product first. Above 0 it needs the <code>signed_up_at</code> your app "
+            "sends. Default 0: right away.",
+            "resurvey_after_days": "Days after a person answers this survey before it may ask "
+            "them again. Default 90.",
+            "after_decline_days": "Days after a person dismisses this survey before it may ask "
+            "them again. Default 30.",
+            "sampling_percent": "Ask only this share of the people who pass every other rule. "
+            "Drawn once per person and resurvey period, so a reload does not re-roll. "
+            "Default 100.",
+            "anonymous_sampling_percent": "The same for visitors with neither id nor e-mail, "
+            "who cannot be throttled as reliably. Default 100.",
+            "daily_cap": "Stop asking once this many responses came in today (days in the "
+            "project's timezone). Empty (the default): no cap.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -178,7 +304,7 @@ class SurveySettingsForm(forms.ModelForm):
                 label=label,
                 required=False,
                 max_length=500,
-                help_text=f"Default: {defaults[key]}",
+                help_text=format_html("Empty: the built-in text, “{}”", defaults[key]),
                 widget=forms.TextInput(attrs={"placeholder": defaults[key]}),
             )
             if english.get(key) and english.get(key) != defaults[key]:
@@ -188,8 +314,30 @@ class SurveySettingsForm(forms.ModelForm):
         self.initial.setdefault("channels", list(survey.channels or []))
         self.initial.setdefault("targeting_text", render_targeting(survey.targeting or []))
         look = survey.look or {}
-        for name in ("primary_color", "text_color", "background_color", "position"):
+        for name in LOOK_FIELDS:
             self.initial.setdefault(name, look.get(name, ""))
+
+    FIELDSETS = (
+        ("Survey", ("name", "is_active", "channels", "trigger_event", "delay_seconds")),
+        (
+            "Who is asked, and how often",
+            (
+                "targeting_text",
+                "first_survey_after_days",
+                "resurvey_after_days",
+                "after_decline_days",
+                "sampling_percent",
+                "anonymous_sampling_percent",
+                "daily_cap",
+            ),
+        ),
+        ("Texts", (*(f"text_{key}" for key, _label in TEXT_FIELDS), "cta_url")),
+        ("Look", LOOK_FIELDS),
+    )
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """Return (legend, bound fields) in the order the page shows them."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
 
     def clean_targeting_text(self) -> list[dict[str, Any]]:
         return parse_targeting(self.cleaned_data.get("targeting_text") or "")
@@ -227,11 +375,12 @@ class SurveySettingsForm(forms.ModelForm):
         data["trigger_event"] = (data["trigger_event"] or "").strip()
         data["channels"] = list(self.cleaned_data["channels"])
         data["targeting"] = self.cleaned_data["targeting_text"]
-        look = {
-            name: self.cleaned_data[name]
-            for name in ("primary_color", "text_color", "background_color", "position")
-            if self.cleaned_data.get(name)
-        }
+        look = dict(self.instance.look or {})  # keeps keys this form does not edit
+        for name in LOOK_FIELDS:
+            if self.cleaned_data.get(name):
+                look[name] = self.cleaned_data[name]
+            else:
+                look.pop(name, None)  # back to the project's look
         data["look"] = look
         texts = dict(self.instance.texts or {})
         english = dict(texts.get("en") or {})

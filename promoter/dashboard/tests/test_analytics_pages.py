@@ -77,9 +77,10 @@ def test_segments_compare_each_value_with_the_rest_and_link_a_filter(
     rows = page.context["rows"]
     assert {r["value"] for r in rows} >= {"pro", "enterprise"}
     enterprise = next(r for r in rows if r["value"] == "enterprise")
-    assert enterprise["summary"].n == figure(
-        seeded, conditions=(Condition("plan", "eq", "enterprise"),)
-    ).n
+    assert (
+        enterprise["summary"].n
+        == figure(seeded, conditions=(Condition("plan", "eq", "enterprise"),)).n
+    )
     assert "where=plan%3Aeq%3Aenterprise" in enterprise["filter"]
     filtered = client.get(url + enterprise["filter"] + "&by=plan")
     assert filtered.context["whole"].n == enterprise["summary"].n
@@ -197,3 +198,28 @@ def test_report_command_refuses_bad_input(seeded):
         call_command("report", project="alpha", since="yesterday")
     with pytest.raises(CommandError, match="--where"):
         call_command("report", project="alpha", where=["plan"])
+
+
+def test_a_comment_sent_after_the_score_updates_its_card(seeded):
+    from promoter.responses.services import response_comment_set
+
+    client = seeded.client_for("viewer")
+    url = reverse("project-responses", args=["alpha"])
+    person = EndUser.objects.filter(project=seeded.alpha).first()
+    response, _ = response_create(
+        public_id=uuid.uuid4(), survey=nps(seeded), end_user=person, score=4, now=timezone.now()
+    )
+    page = client.get(url)
+    assert page.context["newest"] == response.public_id
+    at = page.context["at"]
+    assert client.get(url, {"after": str(response.public_id), "at": at}).status_code == 204
+    response_comment_set(
+        response=response,
+        comment="Arrived later",
+        now=timezone.now() + datetime.timedelta(seconds=1),
+    )
+    poll = client.get(url, {"after": str(response.public_id), "at": at})
+    html = poll.content.decode()
+    assert poll.status_code == 200
+    assert f'id="r-{response.public_id}"' in html and "Arrived later" in html
+    assert html.count('hx-swap-oob="true"') == 2  # the updated card and the poller

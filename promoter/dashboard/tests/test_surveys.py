@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from promoter.surveys.forms import parse_targeting, render_targeting
+from promoter.ingest.api import DEFAULT_LOOK
+from promoter.surveys.forms import LOOK_DEFAULTS, parse_targeting, render_targeting
 from promoter.surveys.models import Survey
+from promoter.surveys.services import survey_update
 
 FORM = {
     "name": "NPS in app",
@@ -88,6 +92,112 @@ def test_targeting_lines_round_trip():
     assert render_targeting(parse_targeting(text)) == text
 
 
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("plan eq pro", "pro"),
+        ("seats gte 3", 3),
+        ("seats lt -2.5", -2.5),
+        ("beta_user eq false", False),
+        ('zip eq "02139"', "02139"),  # quoted: stays text
+        ('flag eq "true"', "true"),
+        ("name contains Mary Ann", "Mary Ann"),
+        ("ratio eq nan", "nan"),  # not a number to Python's float() alone
+        ('plan in pro, "a, b", 100, "100"', ["pro", "a, b", 100, "100"]),
+        ('note eq "say ""hi"""', 'say "hi"'),
+        ("signed_up gte 2024-01-31", "2024-01-31"),
+    ],
+)
+def test_targeting_values_keep_their_type_both_ways(line, value):
+    (condition,) = parse_targeting(line)
+    assert condition["value"] == value and type(condition["value"]) is type(value)
+    assert parse_targeting(render_targeting([condition])) == [condition]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("plan is pro", "Line 1 ('plan is pro'): write `property operator value`"),
+        ("# comment\n\nplan in ,", "Line 3 ('plan in ,'): `in` needs a value"),
+        ("mrr gte lots", "Line 1 ('mrr gte lots'): `gte` compares numbers or dates"),
+        ('plan eq "open', "no closing quote"),
+        ("country exists FR", "`exists` takes no value"),
+    ],
+)
+def test_bad_targeting_lines_are_named(text, message):
+    with pytest.raises(Exception) as caught:
+        parse_targeting(text)
+    assert message in " ".join(caught.value.messages)
+
+
+def test_a_bad_targeting_line_is_shown_escaped_on_the_page(world):
+    survey = nps(world)
+    before = survey.targeting
+    text = "plan in pro\n<script>x</script> is y"
+    response = world.client_for("admin").post(url(world, survey), {**FORM, "targeting_text": text})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Line 2" in html
+    assert "<script>x</script>" not in html
+    survey.refresh_from_db()
+    assert survey.targeting == before
+
+
+@pytest.mark.parametrize("role", ["viewer", "member"])
+def test_viewers_and_members_cannot_save(world, role):
+    survey = nps(world)
+    before = {f.attname: getattr(survey, f.attname) for f in Survey._meta.concrete_fields}
+    response = world.client_for(role).post(url(world, survey), FORM)
+    assert response.status_code == 403
+    survey.refresh_from_db()
+    assert {f.attname: getattr(survey, f.attname) for f in Survey._meta.concrete_fields} == before
+    create = world.client_for(role).post(
+        reverse("project-surveys", args=["alpha"]), {"kind": "ces"}
+    )
+    assert create.status_code == 403
+    assert world.alpha.surveys.count() == 1
+
+
+def test_a_member_sees_disabled_fields(world):
+    html = world.client_for("member").get(url(world, nps(world))).content.decode()
+    assert 'name="resurvey_after_days" value="90" min="0" required disabled' in html
+    assert "Save survey" not in html
+
+
+def test_the_look_form_keeps_other_keys_and_blank_means_the_projects(world):
+    survey = nps(world)
+    survey.look = {"primary_color": "#111111", "font": "Inter"}
+    survey.save()
+    data = {**FORM, "primary_color": "", "text_color": "#222222", "position": ""}
+    assert world.client_for("owner").post(url(world, survey), data).status_code == 302
+    survey.refresh_from_db()
+    assert survey.look == {"font": "Inter", "text_color": "#222222"}
+
+
+def test_look_defaults_match_the_widgets():
+    assert LOOK_DEFAULTS == DEFAULT_LOOK
+
+
+def test_survey_update_saves_only_the_fields_given(world):
+    survey = nps(world)
+    with CaptureQueriesContext(connection) as captured:
+        survey_update(survey=survey, data={"name": "Renamed"})
+    (update,) = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("UPDATE")]
+    assert '"name"' in update and "resurvey_after_days" not in update
+    with pytest.raises(ValueError, match="not editable: project"):
+        survey_update(survey=survey, data={"project": world.beta})
+
+
+def test_pages_take_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    for kind in ("csat", "ces"):
+        world.client_for("owner").post(reverse("project-surveys", args=["alpha"]), {"kind": kind})
+    client = world.client_for("viewer")
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("project-surveys", args=["alpha"])).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(url(world, nps(world))).status_code == 200
+
+
 def test_the_page_shows_the_defaults(world):
     page = world.client_for("viewer").get(url(world, nps(world))).content.decode()
     assert "Default 90." in page and "Default 30." in page
@@ -118,3 +228,16 @@ def test_another_projects_survey_is_not_found(world):
     assert other.name != "NPS in app"
     bad = reverse("project-survey", args=["alpha", "not-a-uuid"])
     assert world.client_for("owner").get(bad).status_code == 404
+    unknown = reverse("project-survey", args=["alpha", "00000000-0000-0000-0000-000000000000"])
+    assert world.client_for("owner").get(unknown).status_code == 404
+
+
+def test_an_outsider_cannot_reach_a_survey_through_their_own_project(world):
+    survey = nps(world)
+    through_beta = reverse("project-survey", args=["beta", survey.public_id])
+    outsider = world.client_for("outsider")
+    assert outsider.get(through_beta).status_code == 404
+    assert outsider.post(through_beta, FORM).status_code == 404
+    assert outsider.get(url(world, survey)).status_code == 404
+    survey.refresh_from_db()
+    assert survey.name == "Net Promoter Score"

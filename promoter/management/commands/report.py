@@ -37,6 +37,7 @@ def parse_moment(text: str, *, now: datetime.datetime, option: str) -> datetime.
 
 def row(label: str, summary: metrics.Summary) -> dict[str, Any]:
     """Return one report line: the score (under its kind's name), interval and counts."""
+
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, 2)
 
@@ -151,9 +152,7 @@ class Command(BaseCommand):
         for line in rows:
             score = line[kind]
             shown = "-" if score is None else f"{score:+.1f}" if kind == "nps" else f"{score:.1f}"
-            interval = (
-                "" if line["low"] is None else f"{line['low']:.1f} to {line['high']:.1f}"
-            )
+            interval = "" if line["low"] is None else f"{line['low']:.1f} to {line['high']:.1f}"
             flag = "  (n < 30)" if line["small_sample"] and line["n"] else ""
             counts = f"{line['promoters']} / {line['passives']} / {line['detractors']}"
             out.write(
