@@ -85,8 +85,9 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     change = None
     previous = None
     if view.compare_previous is not None:
-        previous = metrics.summarize(kind, histogram(project=project, flt=view.compare_previous))
-        change = metrics.compare(kind, bins, list(previous_bins(project, view)))
+        before = histogram(project=project, flt=view.compare_previous)
+        previous = metrics.summarize(kind, before)
+        change = metrics.compare(kind, bins, before)
     bucket = _bucket(view)
     trend = []
     for day, period_bins in histograms_by_period(project=project, flt=view.filter, bucket=bucket):
@@ -113,11 +114,6 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("-created_at")[:8],
     }
     return render(request, "dashboard/overview.html", context)
-
-
-def previous_bins(project: Any, view: DashboardView) -> list[int]:
-    assert view.compare_previous is not None
-    return histogram(project=project, flt=view.compare_previous)
 
 
 def _rest(total: list[int], part: list[int]) -> list[int]:
