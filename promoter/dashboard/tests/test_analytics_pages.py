@@ -226,3 +226,18 @@ def test_a_comment_sent_after_the_score_updates_its_card(seeded):
     assert poll.status_code == 200
     assert f'id="r-{response.public_id}"' in html and "Arrived later" in html
     assert html.count('hx-swap-oob="true"') == 2  # the updated card and the poller
+
+
+def test_a_tag_chip_filters_the_stream_by_that_tag(seeded):
+    from promoter.responses.models import ResponseTag, Tag
+
+    tag = Tag.objects.create(project=seeded.alpha, name="pricing")
+    tagged = list(Response.objects.filter(survey=nps(seeded)).order_by("-created_at")[:3])
+    ResponseTag.objects.bulk_create([ResponseTag(response=r, tag=tag) for r in tagged])
+    client = seeded.client_for("viewer")
+    url = reverse("project-responses", args=["alpha"])
+    html = client.get(url).content.decode()
+    assert f"tag={tag.public_id}" in html
+    page = client.get(url, {"tag": str(tag.public_id), "period": "all"})
+    assert {c.public_id for c in page.context["cards"]} == {r.public_id for r in tagged}
+    assert "tag pricing" in page.content.decode()
