@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,8 +27,6 @@ from promoter.accounts.services import (
     project_create,
     project_update,
 )
-from promoter.analytics.metrics import summarize
-from promoter.analytics.selectors import score_histogram
 from promoter.core.errors import ApplicationError
 from promoter.core.ids import user_hash_for
 from promoter.ingest.selectors import (
@@ -41,7 +37,6 @@ from promoter.ingest.selectors import (
 )
 from promoter.ingest.views import widget_url
 from promoter.people.services import Identity
-from promoter.responses.models import Response
 from promoter.surveys.forms import SurveySettingsForm
 from promoter.surveys.models import IN_APP_CHANNELS, SCALES, SurveyKind
 from promoter.surveys.services import survey_create, survey_update
@@ -79,54 +74,6 @@ def projects(request: HttpRequest) -> HttpResponse:
         request,
         "dashboard/projects.html",
         {"form": form, "memberships": projects_for_user(user=request.user)},
-    )
-
-
-@login_required
-@require_GET
-def overview(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = membership_get_for_user(user=request.user, slug=slug)
-    project = membership.project
-    request.session["last_project"] = project.slug
-    now = timezone.now()
-    since = now - datetime.timedelta(days=90)
-    cards = []
-    for survey in project.surveys.order_by("created_at"):
-        cards.append(
-            {
-                "survey": survey,
-                "recent": summarize(survey.kind, score_histogram(survey=survey, since=since)),
-                "all_time": summarize(survey.kind, score_histogram(survey=survey)),
-            }
-        )
-    latest = (
-        Response.objects.filter(project=project)
-        .exclude(comment="")
-        .select_related("survey", "end_user")
-        .order_by("-created_at")[:15]
-    )
-    return render(
-        request,
-        "dashboard/overview.html",
-        {"membership": membership, "project": project, "cards": cards, "latest": latest},
-    )
-
-
-@login_required
-@require_GET
-def responses(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = membership_get_for_user(user=request.user, slug=slug)
-    project = membership.project
-    qs = (
-        Response.objects.filter(project=project)
-        .select_related("survey", "end_user")
-        .order_by("-created_at", "-id")
-    )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "dashboard/responses.html",
-        {"membership": membership, "project": project, "page": page},
     )
 
 
