@@ -17,6 +17,8 @@ Promoter's commands:
   migrate     create or upgrade the database tables
   createuser  create a dashboard user (the first one also gets a project)
   seed        add synthetic responses to a project (--responses N --project SLUG)
+  report      print a survey's score with its interval, overall and by a property
+  autotag     back-fill an auto-tag rule over history (--project SLUG --rule ID)
   openapi     print the public APIs' OpenAPI documents (--write: update docs/openapi/)
   check       validate the configuration
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "promoter.surveys",
     "promoter.responses",
     "promoter.analytics",
+    "promoter.text",
     "promoter.ingest",
     "promoter.dashboard",
 ]

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from promoter.accounts import views as accounts
 from promoter.dashboard import analytics_views as analytics
+from promoter.dashboard import reasons_views as reasons
+from promoter.dashboard import tags_views as tags
 from promoter.dashboard import views as dashboard
 from promoter.dashboard.assets import vendor_view
 from promoter.ingest import views as ingest
@@ -68,6 +70,7 @@ urlpatterns = [
     path("p/<slug:slug>/responses.csv", analytics.feedback_csv, name="project-responses-csv"),
     path("p/<slug:slug>/segments/", analytics.segments, name="project-segments"),
     path("p/<slug:slug>/compare/", analytics.compare, name="project-compare"),
+    path("p/<slug:slug>/reasons/", reasons.top_reasons, name="project-reasons"),
     path("p/<slug:slug>/settings/", dashboard.project_settings, name="project-settings"),
     path("p/<slug:slug>/members/", dashboard.members, name="project-members"),
     path("p/<slug:slug>/surveys/", dashboard.surveys, name="project-surveys"),
@@ -92,5 +95,42 @@ urlpatterns = [
         "p/<slug:slug>/invitations/<str:invitation_id>/revoke/",
         dashboard.pending_invitation_revoke,
         name="project-invitation-revoke",
+    ),
+    path("p/<slug:slug>/tags/", tags.tags, name="project-tags"),
+    path("p/<slug:slug>/tags/suggest/", tags.tag_suggest, name="project-tags-suggest"),
+    path("p/<slug:slug>/tags/bulk/", tags.tags_bulk, name="project-tags-bulk"),
+    path("p/<slug:slug>/tags/rules/", tags.rule_create, name="project-tag-rules"),
+    path(
+        "p/<slug:slug>/tags/rules/<str:rule_id>/active/",
+        tags.rule_active,
+        name="project-tag-rule-active",
+    ),
+    path(
+        "p/<slug:slug>/tags/rules/<str:rule_id>/delete/",
+        tags.rule_delete,
+        name="project-tag-rule-delete",
+    ),
+    path(
+        "p/<slug:slug>/tags/rules/<str:rule_id>/backfill/",
+        tags.rule_backfill,
+        name="project-tag-rule-backfill",
+    ),
+    path(
+        "p/<slug:slug>/tags/rules/<str:rule_id>/progress/",
+        tags.rule_progress,
+        name="project-tag-rule-progress",
+    ),
+    path("p/<slug:slug>/tags/<str:tag_id>/rename/", tags.tag_rename, name="project-tag-rename"),
+    path("p/<slug:slug>/tags/<str:tag_id>/merge/", tags.tag_merge, name="project-tag-merge"),
+    path("p/<slug:slug>/tags/<str:tag_id>/parent/", tags.tag_parent, name="project-tag-parent"),
+    path(
+        "p/<slug:slug>/responses/<str:response_id>/tags/",
+        tags.response_tag_add,
+        name="project-response-tag-add",
+    ),
+    path(
+        "p/<slug:slug>/responses/<str:response_id>/tags/<str:tag_id>/remove/",
+        tags.response_tag_remove,
+        name="project-response-tag-remove",
     ),
 ]

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from promoter.accounts.models import Project
 from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
@@ -361,3 +361,99 @@ def property_names(*, project: Project, survey: Survey, sample: int = 2000) -> l
         for name in properties or {}:
             seen[name] += 1
     return sorted(seen, key=lambda name: (-seen[name], name))
+
+
+# Tags: one query per figure for every tag at once. A top-level tag's figures count the
+# responses carrying it or any of its children once each; a child tag's count its own.
+
+
+@dataclass(frozen=True)
+class TagFigures:
+    """The responses carrying one tag (with its children for a top-level tag)."""
+
+    bins: list[int]  # score histogram
+    commented: int  # of them, with a comment
+    sentiment_sum: float = 0.0
+    sentiment_n: int = 0  # of them, with a sentiment
+    # How many per bucket (first day of each day, week or month), when asked for.
+    by_period: dict[datetime.date, int] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return sum(self.bins)
+
+    @property
+    def sentiment(self) -> float | None:
+        """Return the mean sentiment (-1 … +1) of those with one, None without any."""
+        return self.sentiment_sum / self.sentiment_n if self.sentiment_n else None
+
+
+def _tag_keyed(*, project: Project, flt: ResponseFilter) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """Return the selected responses' tag links keyed by tag (``key``), in two parts:
+    each (response, top-level tag) once, keyed by the top-level tag, and each link to a
+    child tag, keyed by the child."""
+    links = ResponseTag.objects.filter(response__in=responses_for(project=project, flt=flt))
+    rolled = links.annotate(key=Coalesce("tag__parent_id", "tag_id"))
+    # A response tagged with a parent and a child (or two children) links to the family
+    # several times: only its link with the lowest tag id counts.
+    earlier = ResponseTag.objects.filter(
+        response_id=OuterRef("response_id"), tag_id__lt=OuterRef("tag_id")
+    ).filter(Q(tag_id=OuterRef("key")) | Q(tag__parent_id=OuterRef("key")))
+    rolled = rolled.filter(~Exists(earlier))
+    children = links.filter(tag__parent__isnull=False).annotate(key=F("tag_id"))
+    return rolled, children
+
+
+def tag_figures(
+    *, project: Project, flt: ResponseFilter, bucket: str | None = None
+) -> dict[int, TagFigures]:
+    """Return the figures of every tag the selected responses carry, by tag pk, in one query.
+
+    A top-level tag's figures include its children's responses, each response once. With a
+    ``bucket`` (day, week, month), ``by_period`` counts them per bucket of the project's
+    timezone, keyed like :func:`histograms_by_period`.
+    """
+    if bucket is not None and bucket not in BUCKETS:
+        raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
+    tz = _tz(project)
+    group = ["key", "response__score"]
+    parts = []
+    for part in _tag_keyed(project=project, flt=flt):
+        if bucket is not None:
+            part = part.annotate(period=BUCKETS[bucket]("response__created_at", tzinfo=tz))
+        parts.append(
+            part.values(*group, *(["period"] if bucket is not None else []))
+            .annotate(
+                n=Count("id"),
+                commented=Count("id", filter=~Q(response__comment="")),
+                sentiment_sum=Sum("response__sentiment"),
+                sentiment_n=Count("response__sentiment"),
+            )
+            .order_by()
+        )
+    acc: dict[int, dict[str, Any]] = {}
+    for row in parts[0].union(parts[1], all=True):
+        into = acc.setdefault(
+            row["key"],
+            {"bins": _bins(flt.survey), "commented": 0, "sum": 0.0, "n": 0, "by_period": {}},
+        )
+        _add(into["bins"], flt.survey, row["response__score"], row["n"])
+        into["commented"] += row["commented"]
+        into["sum"] += float(row["sentiment_sum"] or 0.0)
+        into["n"] += row["sentiment_n"]
+        if bucket is not None:
+            period = row["period"]
+            day = period.astimezone(tz).date() if isinstance(period, datetime.datetime) else period
+            noon = datetime.datetime.combine(day, datetime.time(12), tzinfo=tz)
+            day = bucket_start(noon, bucket, tz)
+            into["by_period"][day] = into["by_period"].get(day, 0) + row["n"]
+    return {
+        key: TagFigures(
+            bins=v["bins"],
+            commented=v["commented"],
+            sentiment_sum=v["sum"],
+            sentiment_n=v["n"],
+            by_period=v["by_period"],
+        )
+        for key, v in acc.items()
+    }

@@ -39,11 +39,13 @@ from promoter.responses.services import (
     clean_comment,
     decline_create,
     display_create,
+    response_autotag,
     response_comment_set,
     response_create,
 )
 from promoter.surveys.models import Survey
 from promoter.surveys.texts import resolve_texts
+from promoter.text.sentiment import sentiment_for
 
 DEFAULT_LOOK = {
     "primary_color": "#4338ca",
@@ -349,8 +351,11 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
         locale=payload.locale,
         channel=payload.channel,
         origin_url=payload.url,
+        sentiment=sentiment_for(payload.comment),
         now=timezone.now(),
     )
+    if created:
+        response_autotag(response=response)
     return Status(201 if created else 200, _response_out(response, survey))
 
 
@@ -386,7 +391,13 @@ def response_comment(
             fields={"id": "unknown"},
             status=404,
         )
-    response_comment_set(response=response, comment=payload.comment, now=timezone.now())
+    response_comment_set(
+        response=response,
+        comment=payload.comment,
+        now=timezone.now(),
+        sentiment=sentiment_for(payload.comment),
+    )
+    response_autotag(response=response)
     return _response_out(response, response.survey)
 
 

@@ -207,3 +207,49 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class AutoTagRule(models.Model):
+    """Add ``tag`` to each response whose comment contains one of ``phrases`` and whose score
+    lies in [score_min, score_max]; every condition that is set must hold.
+
+    Matching is done in Python (``promoter.responses.autotag``) so new responses and the
+    back-fill over history match exactly alike on every database.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, models.CASCADE, related_name="rules")
+    # Words or phrases, matched case-insensitively at word boundaries; "pric*" is a prefix.
+    phrases = models.JSONField(default=list, blank=True)
+    score_min = models.SmallIntegerField(null=True, blank=True)
+    score_max = models.SmallIntegerField(null=True, blank=True)
+    survey = models.ForeignKey(Survey, models.CASCADE, null=True, blank=True, related_name="+")
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Progress of the last back-fill over history: requested, counted, advanced per batch.
+    backfill_requested_at = models.DateTimeField(null=True, blank=True)
+    backfill_total = models.PositiveIntegerField(null=True, blank=True)
+    backfill_done = models.PositiveIntegerField(default=0)
+    backfill_matched = models.PositiveIntegerField(default=0)  # tagged now or before
+    backfill_finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "is_active"], name="autotagrule_project_active")]
+
+    def __str__(self) -> str:
+        return f"rule {self.public_id} adds {self.tag_id}"
+
+    @property
+    def backfill_running(self) -> bool:
+        """Return whether a back-fill was requested and has not finished yet."""
+        return self.backfill_requested_at is not None and self.backfill_finished_at is None
+
+    @property
+    def backfill_percent(self) -> float:
+        if not self.backfill_total:
+            return 100.0 if self.backfill_finished_at else 0.0
+        return min(100.0, 100.0 * self.backfill_done / self.backfill_total)

@@ -6,16 +6,26 @@ The table below must name every URL pattern that takes a project slug: a new pag
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections.abc import Callable
 
 import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
 from promoter.accounts.models import Invitation, Membership, Project, Role, User
+from promoter.responses.models import AutoTagRule, Response, ResponseTag, Tag
+from promoter.responses.services import (
+    autotag_rule_create,
+    response_create,
+    response_tag_add,
+    tag_get_or_create,
+)
 
 ROLES = ("owner", "admin", "member", "viewer", "outsider", "anonymous")
 READ = {"owner": 200, "admin": 200, "member": 200, "viewer": 200, "outsider": 404}
 ADMIN_WRITE = {"owner": 302, "admin": 302, "member": 403, "viewer": 403, "outsider": 404}
+MEMBER_WRITE = {"owner": 302, "admin": 302, "member": 302, "viewer": 403, "outsider": 404}
 
 
 def _extra_viewer(world) -> dict[str, str]:
@@ -39,6 +49,41 @@ def _survey(world) -> dict[str, str]:
     return {"survey_id": str(world.alpha.surveys.get(kind="nps").public_id)}
 
 
+def _response(world) -> dict[str, str]:
+    response, _ = response_create(
+        public_id=uuid.uuid4(),
+        survey=world.alpha.surveys.get(kind="nps"),
+        end_user=None,
+        score=3,
+        comment="Too expensive",
+        now=datetime.datetime.now(datetime.UTC),
+    )
+    return {"response_id": str(response.public_id)}
+
+
+def _a_response(world) -> dict[str, str]:
+    _response(world)
+    return {}
+
+
+def _tagged_response(world) -> dict[str, str]:
+    kwargs = _response(world)
+    tag = tag_get_or_create(project=world.alpha, name="Pricing")
+    response_tag_add(response=Response.objects.get(public_id=kwargs["response_id"]), tag=tag)
+    return kwargs | {"tag_id": str(tag.public_id)}
+
+
+def _tag(world) -> dict[str, str]:
+    tag_get_or_create(project=world.alpha, name="Target")
+    return {"tag_id": str(tag_get_or_create(project=world.alpha, name="Pricing").public_id)}
+
+
+def _rule(world) -> dict[str, str]:
+    tag = tag_get_or_create(project=world.alpha, name="Pricing")
+    rule = autotag_rule_create(project=world.alpha, tag=tag, phrases=["price"])
+    return {"rule_id": str(rule.public_id)}
+
+
 SURVEY_FORM = {
     "name": "Renamed NPS",
     "is_active": "on",
@@ -58,6 +103,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-responses": [("get", {}, _no_args, READ)],
     "project-responses-csv": [("get", {}, _no_args, READ)],
     "project-segments": [("get", {}, _no_args, READ)],
+    "project-reasons": [("get", {}, _no_args, READ)],
     "project-compare": [("get", {"a": "plan:eq:pro"}, _no_args, READ)],
     "project-settings": [
         ("get", {}, _no_args, READ),
@@ -85,6 +131,19 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-member-role": [("post", {"role": "member"}, _extra_viewer, ADMIN_WRITE)],
     "project-member-remove": [("post", {}, _extra_viewer, ADMIN_WRITE)],
     "project-invitation-revoke": [("post", {}, _pending_invitation, ADMIN_WRITE)],
+    "project-tags": [("get", {}, _no_args, READ)],
+    "project-tags-suggest": [("get", {"name": "pri"}, _no_args, READ)],
+    "project-tags-bulk": [("post", {"name": "Everyone"}, _a_response, MEMBER_WRITE)],
+    "project-response-tag-add": [("post", {"name": "Pricing"}, _response, MEMBER_WRITE)],
+    "project-response-tag-remove": [("post", {}, _tagged_response, MEMBER_WRITE)],
+    "project-tag-rename": [("post", {"name": "Prices"}, _tag, ADMIN_WRITE)],
+    "project-tag-merge": [("post", {"into": "Target"}, _tag, ADMIN_WRITE)],
+    "project-tag-parent": [("post", {"parent": "Target"}, _tag, ADMIN_WRITE)],
+    "project-tag-rules": [("post", {"tag": "Pricing", "phrases": "price"}, _no_args, ADMIN_WRITE)],
+    "project-tag-rule-active": [("post", {"active": "off"}, _rule, ADMIN_WRITE)],
+    "project-tag-rule-delete": [("post", {}, _rule, ADMIN_WRITE)],
+    "project-tag-rule-backfill": [("post", {}, _rule, ADMIN_WRITE)],
+    "project-tag-rule-progress": [("get", {}, _rule, READ)],
 }
 
 CASES = [
@@ -112,6 +171,22 @@ def _snapshot(project: Project) -> tuple:
         sorted(Membership.objects.filter(project=project).values_list("user__email", "role")),
         sorted(Invitation.objects.filter(project=project).values_list("email", "role")),
         sorted(project.surveys.values_list("kind", "name", "is_active", "resurvey_after_days")),
+        _tags_snapshot(project),
+    )
+
+
+def _tags_snapshot(project: Project) -> tuple:
+    return (
+        sorted(Tag.objects.filter(project=project).values_list("name", "parent__name", "color")),
+        sorted(
+            ResponseTag.objects.filter(tag__project=project).values_list(
+                "response__public_id", "tag__name"
+            )
+        ),
+        sorted(
+            (rule.tag.name, rule.phrases, rule.is_active, str(rule.backfill_requested_at))
+            for rule in AutoTagRule.objects.filter(project=project).select_related("tag")
+        ),
     )
 
 

@@ -130,3 +130,14 @@ def test_a_widget_answer_appears_in_the_feedback_stream_within_2_seconds(
     assert "ada@demo.acme.test" in page.locator("#cards [data-response]").first.inner_text()
     visitor.context.close()
     assert page.errors == []
+
+
+def test_top_reasons_shows_themes_with_impact(acme, page):
+    page.goto("/p/acme/reasons/?period=365d")
+    promoters = page.locator("#reasons-promoter [data-reason]")
+    detractors = page.locator("#reasons-detractor [data-reason]")
+    assert promoters.count() >= 1 and detractors.count() >= 1
+    assert "impact" in detractors.first.inner_text()
+    assert page.locator("#reasons-promoter blockquote").count() >= 1
+    shot(page, "reasons")
+    assert page.errors == []

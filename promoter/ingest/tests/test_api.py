@@ -69,7 +69,8 @@ def answer(client: Client, world: Any, score: int = 9, **extra: Any) -> Any:
         "score": score,
     }
     body.update(fields)
-    body.setdefault("survey", str(nps(world).public_id))
+    if "survey" not in body:
+        body["survey"] = str(nps(world).public_id)
     return post(client, "responses", body, **meta)
 
 
@@ -538,3 +539,44 @@ def test_a_response_costs_at_most_5_queries(world, django_assert_max_num_queries
         assert answer(client, world, user=user, survey=survey).status_code == 201
     with django_assert_max_num_queries(4):  # nothing changed about the person: no UPDATE
         assert answer(client, world, user=user, survey=survey).status_code == 201
+
+
+def test_comments_get_their_sentiment_on_write(world, client):
+    rid = str(uuid.uuid4())
+    assert (
+        answer(client, world, score=10, id=rid, comment="I love it, great product").status_code
+        == 201
+    )
+    assert Response.objects.get(public_id=rid).sentiment > 0.3
+    patch(
+        client,
+        f"responses/{rid}",
+        {
+            "key": world.alpha.public_key,
+            "user": {"id": "u1"},
+            "comment": "Terrible, slow and buggy",
+        },
+    )
+    assert Response.objects.get(public_id=rid).sentiment < -0.3
+    silent = str(uuid.uuid4())
+    answer(client, world, score=8, id=silent)
+    assert Response.objects.get(public_id=silent).sentiment is None
+
+
+def test_auto_tag_rules_tag_new_responses_and_late_comments(world, client):
+    from promoter.responses.models import AutoTagRule, ResponseTag, Tag
+
+    tag = Tag.objects.create(project=world.alpha, name="Pricing")
+    AutoTagRule.objects.create(project=world.alpha, tag=tag, phrases=["price", "expensive"])
+    rid = str(uuid.uuid4())
+    assert answer(client, world, score=3, id=rid, comment="Way too expensive").status_code == 201
+    assert ResponseTag.objects.filter(response__public_id=rid, tag=tag).exists()
+    later = str(uuid.uuid4())
+    answer(client, world, score=4, id=later)
+    assert not ResponseTag.objects.filter(response__public_id=later).exists()
+    patch(
+        client,
+        f"responses/{later}",
+        {"key": world.alpha.public_key, "user": {"id": "u1"}, "comment": "The price went up"},
+    )
+    assert ResponseTag.objects.filter(response__public_id=later, tag=tag, source="rule").exists()

@@ -64,7 +64,20 @@ def demo_setup(*, responses: int, seed: int, stdout: Any) -> Project:
         f"Seeded {result.responses:,} responses from {result.end_users:,} people"
         f" ({result.displays:,} displays, {result.declines:,} declines)."
     )
+    demo_sentiment(project=project)
     return project
+
+
+def demo_sentiment(*, project: Project) -> int:
+    """Score the sentiment of the demo comments (the ingest path does it on write)."""
+    from promoter.responses.models import Response
+    from promoter.text.sentiment import sentiment_many
+
+    rows = list(Response.objects.filter(project=project).exclude(comment="").only("id", "comment"))
+    for row, value in zip(rows, sentiment_many(r.comment for r in rows), strict=True):
+        row.sentiment = value
+    Response.objects.bulk_update(rows, ["sentiment"], batch_size=2000)
+    return len(rows)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,155 @@
+"""Top reasons: why promoters recommend us and why detractors do not, from the data.
+
+For each category the page lists the themes discovered in the period's comments and the tags
+carried by its responses, each with its count, its share of that category and, for
+detractors, its *impact*: the NPS points gained if those detractors became passives
+(100·D_T/n, the key-driver view of shared reference/statistics.md). Promoters' themes come
+with example verbatims: the testimonials view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from promoter.accounts.access import membership_get_for_user
+from promoter.analytics import metrics
+from promoter.analytics.selectors import histogram, histograms_by_tag, responses_for
+from promoter.dashboard.analytics_views import _common
+from promoter.dashboard.filters import DashboardView, view_from_request
+from promoter.text.themes import discover_themes
+
+# The most recent comments of a category that theme discovery reads (seconds on a CPU).
+THEME_SAMPLE = 10_000
+THEME_CACHE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Reason:
+    name: str
+    kind: str  # "theme" or "tag"
+    count: int
+    share: float  # % of the category's responses (tags) or comments (themes)
+    impact: float | None  # NPS points if these detractors became passives
+    examples: tuple[str, ...]
+    phrases: tuple[str, ...] = ()
+    tag_id: str | None = None
+
+
+def _themes(
+    project: Any, view: DashboardView, category: str, total: list[int]
+) -> tuple[list[Reason], int]:
+    """Return the themes of ``category``'s comments in the view, and how many were read."""
+    flt = replace(view.filter, categories=(category,), has_comment=True)
+    key = (
+        "reasons:"
+        + hashlib.sha256(
+            f"{project.pk}:{category}:{view.query()}:{view.since}:{view.until}".encode()
+        ).hexdigest()[:32]
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    rows = list(
+        responses_for(project=project, flt=flt)
+        .order_by("-created_at")
+        .values_list("id", "comment")[:THEME_SAMPLE]
+    )
+    found = discover_themes(rows, max_themes=8)
+    reasons = [
+        Reason(
+            name=theme.name,
+            kind="theme",
+            count=theme.size,
+            share=100.0 * theme.size / len(rows) if rows else 0.0,
+            impact=(
+                metrics.key_driver_impact(total, theme.size)
+                if category == "detractor" and view.survey.kind == "nps"
+                else None
+            ),
+            examples=tuple(theme.examples[:3]),
+            phrases=tuple(theme.phrases[:6]),
+        )
+        for theme in found
+    ]
+    result = (reasons, len(rows))
+    cache.set(key, result, THEME_CACHE_SECONDS)
+    return result
+
+
+def _tags(project: Any, view: DashboardView, total: list[int]) -> dict[str, list[Reason]]:
+    """Return, per category, the tags its responses carry, most frequent first."""
+    kind = view.survey.kind
+    promoters, _passives, detractors = metrics.categories(kind, total)
+    n = sum(total)
+    out: dict[str, list[Reason]] = {"promoter": [], "detractor": []}
+    for tag, bins in histograms_by_tag(project=project, flt=view.filter):
+        tag_promoters, _, tag_detractors = metrics.categories(kind, bins)
+        if tag_promoters:
+            out["promoter"].append(
+                Reason(
+                    name=tag.name, kind="tag", count=tag_promoters,
+                    share=100.0 * tag_promoters / promoters if promoters else 0.0,
+                    impact=None, examples=(), tag_id=str(tag.public_id),
+                )
+            )  # fmt: skip
+        if tag_detractors:
+            out["detractor"].append(
+                Reason(
+                    name=tag.name, kind="tag", count=tag_detractors,
+                    share=100.0 * tag_detractors / detractors if detractors else 0.0,
+                    impact=metrics.key_driver_impact(total, tag_detractors)
+                    if kind == "nps" and n else None,
+                    examples=(), tag_id=str(tag.public_id),
+                )
+            )  # fmt: skip
+    for reasons in out.values():
+        reasons.sort(key=lambda r: -r.count)
+    return out
+
+
+@login_required
+@require_GET
+def top_reasons(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    view = view_from_request(request, project=project)
+    if view is None:
+        return render(
+            request,
+            "dashboard/reasons.html",
+            {"membership": membership, "project": project, "view": None},
+        )
+    total = histogram(project=project, flt=view.filter)
+    summary = metrics.summarize(view.survey.kind, total)
+    promoter_themes, promoter_read = _themes(project, view, "promoter", total)
+    detractor_themes, detractor_read = _themes(project, view, "detractor", total)
+    tags = _tags(project, view, total)
+    context = _common(view, membership) | {
+        "summary": summary,
+        "sections": [
+            {
+                "category": "promoter",
+                "title": "Why promoters recommend us",
+                "themes": promoter_themes,
+                "read": promoter_read,
+                "tags": tags["promoter"][:10],
+            },
+            {
+                "category": "detractor",
+                "title": "Why detractors do not",
+                "themes": detractor_themes,
+                "read": detractor_read,
+                "tags": tags["detractor"][:10],
+            },
+        ],
+        "sample": THEME_SAMPLE,
+    }
+    return render(request, "dashboard/reasons.html", context)

@@ -1,0 +1,45 @@
+"""Top reasons: themes and tags per category, with impact figures a hand count confirms."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from promoter.analytics import metrics
+from promoter.responses.models import Response, ResponseTag, Tag
+from promoter.responses.seed import seed_project
+
+
+@pytest.fixture
+def seeded(world):
+    cache.clear()
+    seed_project(project=world.alpha, responses=900, seed=5, until=timezone.now())
+    return world
+
+
+def test_top_reasons_lists_themes_and_tags_with_impact(seeded):
+    survey = seeded.alpha.surveys.get(kind="nps")
+    recent = Response.objects.filter(
+        survey=survey, created_at__gte=timezone.now() - timezone.timedelta(days=90)
+    )
+    detractors = [r for r in recent if r.score <= 6][:7]
+    tag = Tag.objects.create(project=seeded.alpha, name="Slow exports")
+    ResponseTag.objects.bulk_create([ResponseTag(response=r, tag=tag) for r in detractors])
+    page = seeded.client_for("viewer").get(reverse("project-reasons", args=["alpha"]))
+    assert page.status_code == 200
+    sections = {s["category"]: s for s in page.context["sections"]}
+    assert sections["promoter"]["themes"] and sections["detractor"]["themes"]
+    for theme in sections["detractor"]["themes"]:
+        assert theme.impact is not None and theme.impact > 0
+    tagged = next(r for r in sections["detractor"]["tags"] if r.name == "Slow exports")
+    n = recent.count()
+    assert tagged.count == 7
+    assert tagged.impact == pytest.approx(100 * 7 / n)
+    assert tagged.impact == pytest.approx(
+        metrics.key_driver_impact([recent.filter(score=s).count() for s in range(11)], 7)
+    )
+    html = page.content.decode()
+    assert "Why promoters recommend us" in html and "Why detractors do not" in html
+    assert "impact" in html

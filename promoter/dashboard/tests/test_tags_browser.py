@@ -1,0 +1,131 @@
+"""Tagging in a real browser (Debian's chromium through Playwright): tag a feedback card with
+the autocomplete, then find the tag and its figures on the Tags page.
+
+Screenshots go to ``$PROMOTER_ARTIFACTS`` (default ``./artifacts``)/screenshots. A missing
+browser is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from promoter.accounts.models import User
+from promoter.accounts.services import project_create
+from promoter.responses.models import Response, ResponseTag, Tag
+from promoter.responses.seed import seed_project
+from promoter.responses.services import tag_get_or_create
+
+CHROMIUM = Path(os.environ.get("PROMOTER_CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(os.environ.get("PROMOTER_ARTIFACTS", "artifacts")) / "screenshots"
+PASSWORD = "correct horse battery staple"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def acme(live_server):
+    owner = User.objects.create_user("owner@example.com", PASSWORD)
+    project = project_create(owner=owner, name="Acme Cloud", slug="acme")
+    seed_project(project=project, responses=200, seed=13, until=timezone.now())
+    tag_get_or_create(project=project, name="Pricing")
+    tag_get_or_create(project=project, name="Support")
+    tag_get_or_create(project=project, name="Onboarding flow")
+    return project
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.errors = errors
+    opened.goto("/accounts/login/")
+    opened.fill('input[name="username"]', "owner@example.com")
+    opened.fill('input[name="password"]', PASSWORD)
+    opened.click('button[type="submit"], input[type="submit"]')
+    opened.wait_for_url(re.compile(r"/p/acme/"))
+    yield opened
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_tag_a_response_with_autocomplete_and_see_it_on_the_tags_page(acme, page):
+    from playwright.sync_api import expect
+
+    page.goto("/p/acme/responses/?period=365d&comment=yes")
+    card = page.locator("#cards [data-response]").first
+    card.wait_for()
+    response_id = card.get_attribute("data-response")
+    url_before = page.url
+
+    field = card.locator('form.tag-add input[name="name"]')
+    field.click()
+    field.press_sequentially("pri", delay=40)
+    suggestion = card.locator('.tag-suggestions button[data-tag="Pricing"]')
+    suggestion.wait_for(timeout=5000)
+    # On focus it lists the most used tags; "pri" leaves the one starting so.
+    expect(card.locator(".tag-suggestions button")).to_have_count(1, timeout=5000)
+    shot(page, "tag-autocomplete")
+    suggestion.click()
+
+    chip = page.locator(f"#tags-{response_id} .tag-chip", has_text="Pricing")
+    chip.wait_for(timeout=5000)
+    assert page.url == url_before  # swapped in place, no reload
+    response = Response.objects.get(public_id=response_id)
+    assert list(
+        ResponseTag.objects.filter(response=response).values_list("tag__name", flat=True)
+    ) == ["Pricing"]
+    assert Tag.objects.filter(project=acme).count() == 3  # the existing tag, not a new one
+
+    # A new tag by typing its name and Enter, then removing it with its remove button.
+    field = page.locator(f"#tags-{response_id} form.tag-add input[name='name']")
+    field.click()
+    field.press_sequentially("Onboarding", delay=20)
+    listed = page.locator(f"#tags-{response_id} .tag-suggestions button")
+    expect(listed).to_have_count(1, timeout=5000)
+    expect(listed).to_have_text("Onboarding flow")
+    field.press("Enter")  # adds the typed name, not the suggestion
+    chips = page.locator(f"#tags-{response_id} .tag-chip a")
+    expect(chips).to_have_text(["Pricing", "Onboarding"], timeout=5000)
+    page.locator(f"#tags-{response_id} button[aria-label='Remove the tag Onboarding']").click()
+    page.locator(f"#tags-{response_id} .tag-chip", has_text="Onboarding").wait_for(
+        state="detached", timeout=5000
+    )
+
+    page.goto("/p/acme/tags/?period=365d")
+    row = page.locator('#tags-table tr[data-tag="Pricing"]')
+    row.wait_for()
+    assert row.locator('[data-figure="n"]').inner_text() == "1"
+    assert row.locator('[data-figure="score"]').inner_text().strip() != ""
+    assert row.locator("svg.spark polyline").count() == 1
+    shot(page, "tags")
+    row.locator("a").first.click()
+    page.wait_for_url(re.compile(r"/p/acme/responses/\?.*tag="))
+    assert page.locator("#cards [data-response]").count() == 1
+    assert page.errors == []
