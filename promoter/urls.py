@@ -71,6 +71,11 @@ urlpatterns = [
     path("p/<slug:slug>/segments/", analytics.segments, name="project-segments"),
     path("p/<slug:slug>/compare/", analytics.compare, name="project-compare"),
     path("p/<slug:slug>/reasons/", reasons.top_reasons, name="project-reasons"),
+    path(
+        "p/<slug:slug>/reasons/theme-to-tag/",
+        reasons.theme_to_tag,
+        name="project-theme-to-tag",
+    ),
     path("p/<slug:slug>/settings/", dashboard.project_settings, name="project-settings"),
     path("p/<slug:slug>/members/", dashboard.members, name="project-members"),
     path("p/<slug:slug>/surveys/", dashboard.surveys, name="project-surveys"),

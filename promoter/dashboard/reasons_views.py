@@ -13,17 +13,26 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from promoter.accounts.access import membership_get_for_user
+from promoter.accounts.models import Role
 from promoter.analytics import metrics
 from promoter.analytics.selectors import histogram, histograms_by_tag, responses_for
+from promoter.core.errors import ApplicationError
 from promoter.dashboard.analytics_views import _common
 from promoter.dashboard.filters import DashboardView, view_from_request
+from promoter.responses.services import (
+    autotag_rule_create,
+    rule_backfill_request,
+    tag_get_or_create,
+)
 from promoter.text.themes import discover_themes
 
 # The most recent comments of a category that theme discovery reads (seconds on a CPU).
@@ -41,6 +50,7 @@ class Reason:
     examples: tuple[str, ...]
     phrases: tuple[str, ...] = ()
     tag_id: str | None = None
+    variants: tuple[str, ...] = ()  # every written form of the phrases: an auto-tag rule's
 
 
 def _themes(
@@ -76,6 +86,7 @@ def _themes(
             ),
             examples=tuple(theme.examples[:3]),
             phrases=tuple(theme.phrases[:6]),
+            variants=tuple(theme.variants or theme.phrases),
         )
         for theme in found
     ]
@@ -151,5 +162,37 @@ def top_reasons(request: HttpRequest, slug: str) -> HttpResponse:
             },
         ],
         "sample": THEME_SAMPLE,
+        "can_make_tags": membership.has_role(Role.ADMIN),
     }
     return render(request, "dashboard/reasons.html", context)
+
+
+@login_required
+@require_POST
+def theme_to_tag(request: HttpRequest, slug: str) -> HttpResponse:
+    """Turn a discovered theme into a tag with an auto-tag rule, back-filled over history."""
+    membership = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
+    project = membership.project
+    name = request.POST.get("name", "").strip()
+    phrases = [p.strip() for p in request.POST.getlist("phrase") if p.strip()]
+    back = request.POST.get("next", "")
+    target = back if back.startswith(f"/p/{project.slug}/") else f"/p/{project.slug}/reasons/"
+    if not name or not phrases:
+        messages.error(request, "A theme needs a name and at least one phrase.")
+        return redirect(target)
+    try:
+        with transaction.atomic():
+            tag = tag_get_or_create(project=project, name=name, created_by=request.user)
+            rule = autotag_rule_create(
+                project=project, tag=tag, phrases=phrases[:50], actor=request.user
+            )
+            rule_backfill_request(rule=rule)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+        return redirect(target)
+    messages.success(
+        request,
+        f"Tag {tag.name} created with a rule on {len(phrases[:50])} phrases; "
+        "past responses are being tagged (see Tags).",
+    )
+    return redirect(target)

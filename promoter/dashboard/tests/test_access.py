@@ -104,6 +104,9 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-responses-csv": [("get", {}, _no_args, READ)],
     "project-segments": [("get", {}, _no_args, READ)],
     "project-reasons": [("get", {}, _no_args, READ)],
+    "project-theme-to-tag": [
+        ("post", {"name": "Exports", "phrase": ["export", "csv"]}, _no_args, ADMIN_WRITE)
+    ],
     "project-compare": [("get", {"a": "plan:eq:pro"}, _no_args, READ)],
     "project-settings": [
         ("get", {}, _no_args, READ),

@@ -43,3 +43,26 @@ def test_top_reasons_lists_themes_and_tags_with_impact(seeded):
     html = page.content.decode()
     assert "Why promoters recommend us" in html and "Why detractors do not" in html
     assert "impact" in html
+
+
+def test_an_admin_turns_a_theme_into_a_tag_with_a_backfilled_rule(
+    seeded, django_capture_on_commit_callbacks
+):
+    from promoter.responses.models import AutoTagRule
+    from promoter.responses.services import rule_backfill
+
+    page = seeded.client_for("owner").get(reverse("project-reasons", args=["alpha"]))
+    theme = page.context["sections"][1]["themes"][0]
+    assert 'data-theme-to-tag="' in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=False):
+        reply = seeded.client_for("owner").post(
+            reverse("project-theme-to-tag", args=["alpha"]),
+            {"name": theme.name, "phrase": list(theme.variants), "next": "/p/alpha/reasons/"},
+        )
+    assert reply.status_code == 302
+    rule = AutoTagRule.objects.get(project=seeded.alpha, tag__name__iexact=theme.name)
+    rule_backfill(rule=rule)
+    tagged = Response.objects.filter(response_tags__tag=rule.tag).count()
+    assert tagged >= theme.count  # the theme's comments, and the same phrases elsewhere
+    viewer_page = seeded.client_for("viewer").get(reverse("project-reasons", args=["alpha"]))
+    assert 'data-theme-to-tag="' not in viewer_page.content.decode()
