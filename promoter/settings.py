@@ -27,7 +27,7 @@ DEBUG = env_bool("DEBUG", False)
 
 # Parsed first so that a bad DATABASE_URL is reported before anything else.
 DATABASES = {"default": database_from_url(env_raw("DATABASE_URL"), data_dir=DATA_DIR)}
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     # Tests on a file, not in memory: the browser tests' live server then gives each thread its
     # own connection (an in-memory database shares one, and concurrent requests can hang).
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-promoter.sqlite3")}
