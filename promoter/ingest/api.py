@@ -53,6 +53,15 @@ DEFAULT_LOOK = {
     "background_color": "#ffffff",
     "position": "bottom-right",
 }
+# The errors every ingest operation may answer with (docs/ingest-api.md, "Errors").
+ERRORS: dict[int, Any] = {
+    400: s.ErrorOut,
+    401: s.ErrorOut,
+    403: s.ErrorOut,
+    404: s.ErrorOut,
+    413: s.ErrorOut,
+    429: s.ErrorOut,
+}
 CATEGORY_BOUNDS = {"nps": (6, 9), "csat": (2, 4), "ces": (3, 5)}
 
 
@@ -125,6 +134,12 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     return response
 
 
+def _admit(request: HttpRequest, project: Project) -> None:
+    """Refuse a browser at an origin the project does not allow, then count the call."""
+    check_origin(request, project.allowed_origins or [])
+    rate_limit(key=project.public_key, address=client_address(request))
+
+
 def _unknown_key() -> ApplicationError:
     return ApplicationError(
         code="unknown_key",
@@ -139,8 +154,7 @@ def _project(request: HttpRequest, payload: s.IdentityIn) -> Project:
     project = Project.objects.filter(public_key=payload.key).first()
     if project is None:
         raise _unknown_key()
-    check_origin(request, project.allowed_origins or [])
-    rate_limit(key=project.public_key, address=client_address(request))
+    _admit(request, project)
     return project
 
 
@@ -194,9 +208,22 @@ def _project_and_survey(
             status=404,
         )
     project = survey.project
-    check_origin(request, project.allowed_origins or [])
-    rate_limit(key=project.public_key, address=client_address(request))
+    _admit(request, project)
     return project, survey
+
+
+def _record(request: HttpRequest, payload: s.SurveyRefIn, create: Any) -> Status[dict[str, Any]]:
+    """Record a display or a decline (``create`` is its service) of the payload's survey."""
+    project, survey = _project_and_survey(request, payload, payload.survey)
+    person = _person(project, _identity(project, payload))
+    row = create(
+        survey=survey,
+        end_user=person,
+        channel=payload.channel,
+        now=timezone.now(),
+        public_id=payload.id,
+    )
+    return Status(201, {"id": row.public_id})
 
 
 def _person(project: Project, identity: Identity) -> EndUser:
@@ -234,23 +261,14 @@ def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str
 
 @api.post(
     "/eligibility",
-    response={
-        200: s.EligibilityOut,
-        400: s.ErrorOut,
-        401: s.IneligibleErrorOut,
-        403: s.ErrorOut,
-        404: s.ErrorOut,
-        413: s.ErrorOut,
-        429: s.ErrorOut,
-    },
+    response={200: s.EligibilityOut, **ERRORS, 401: s.IneligibleErrorOut},
     summary="Should this person be surveyed now? If so, with which survey",
 )
 def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any]:
     project, active = surveys_for_key(key=payload.key)
     if project is None:
         raise _unknown_key()
-    check_origin(request, project.allowed_origins or [])
-    rate_limit(key=project.public_key, address=client_address(request))
+    _admit(request, project)
     identity = _identity(project, payload, locale=payload.locale)
     now = timezone.now()
     surveys = candidate_surveys(
@@ -286,29 +304,11 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
 
 @api.post(
     "/displays",
-    response={
-        201: s.CreatedOut,
-        400: s.ErrorOut,
-        401: s.ErrorOut,
-        403: s.ErrorOut,
-        404: s.ErrorOut,
-        413: s.ErrorOut,
-        429: s.ErrorOut,
-    },
+    response={201: s.CreatedOut, **ERRORS},
     summary="The survey was shown",
 )
 def displays(request: HttpRequest, payload: s.SurveyRefIn) -> Status[dict[str, Any]]:
-    project, survey = _project_and_survey(request, payload, payload.survey)
-    identity = _identity(project, payload)
-    person = _person(project, identity)
-    display = display_create(
-        survey=survey,
-        end_user=person,
-        channel=payload.channel,
-        now=timezone.now(),
-        public_id=payload.id,
-    )
-    return Status(201, {"id": display.public_id})
+    return _record(request, payload, display_create)
 
 
 def _response_out(response: Response, survey: Survey) -> dict[str, Any]:
@@ -323,17 +323,7 @@ def _response_out(response: Response, survey: Survey) -> dict[str, Any]:
 
 @api.post(
     "/responses",
-    response={
-        200: s.ResponseOut,
-        201: s.ResponseOut,
-        400: s.ErrorOut,
-        401: s.ErrorOut,
-        403: s.ErrorOut,
-        404: s.ErrorOut,
-        409: s.ErrorOut,
-        413: s.ErrorOut,
-        429: s.ErrorOut,
-    },
+    response={200: s.ResponseOut, 201: s.ResponseOut, **ERRORS, 409: s.ErrorOut},
     summary="A person chose a score (and maybe wrote a comment)",
 )
 def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, Any]]:
@@ -361,15 +351,7 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
 
 @api.patch(
     "/responses/{response_id}",
-    response={
-        200: s.ResponseOut,
-        400: s.ErrorOut,
-        401: s.ErrorOut,
-        403: s.ErrorOut,
-        404: s.ErrorOut,
-        413: s.ErrorOut,
-        429: s.ErrorOut,
-    },
+    response={200: s.ResponseOut, **ERRORS},
     summary="Add the comment a person wrote after their score",
 )
 def response_comment(
@@ -403,29 +385,11 @@ def response_comment(
 
 @api.post(
     "/declines",
-    response={
-        201: s.CreatedOut,
-        400: s.ErrorOut,
-        401: s.ErrorOut,
-        403: s.ErrorOut,
-        404: s.ErrorOut,
-        413: s.ErrorOut,
-        429: s.ErrorOut,
-    },
+    response={201: s.CreatedOut, **ERRORS},
     summary="The person dismissed the survey",
 )
 def declines(request: HttpRequest, payload: s.SurveyRefIn) -> Status[dict[str, Any]]:
-    project, survey = _project_and_survey(request, payload, payload.survey)
-    identity = _identity(project, payload)
-    person = _person(project, identity)
-    decline = decline_create(
-        survey=survey,
-        end_user=person,
-        channel=payload.channel,
-        now=timezone.now(),
-        public_id=payload.id,
-    )
-    return Status(201, {"id": decline.public_id})
+    return _record(request, payload, decline_create)
 
 
 def urlpatterns() -> list[URLPattern | URLResolver]:
