@@ -128,6 +128,7 @@ urlpatterns = [
     path("p/<slug:slug>/tags/<str:tag_id>/rename/", tags.tag_rename, name="project-tag-rename"),
     path("p/<slug:slug>/tags/<str:tag_id>/merge/", tags.tag_merge, name="project-tag-merge"),
     path("p/<slug:slug>/tags/<str:tag_id>/parent/", tags.tag_parent, name="project-tag-parent"),
+    path("p/<slug:slug>/tags/<str:tag_id>/delete/", tags.tag_delete, name="project-tag-delete"),
     path(
         "p/<slug:slug>/responses/<str:response_id>/tags/",
         tags.response_tag_add,

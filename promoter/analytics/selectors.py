@@ -22,6 +22,7 @@ from promoter.accounts.models import Project
 from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.models import Survey
+from promoter.text.sentiment import NEUTRAL_BAND
 
 CATEGORY_BOUNDS = {"nps": (6, 9), "csat": (2, 4), "ces": (3, 5)}  # (detractor_max, promoter_min)
 BUCKETS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
@@ -42,6 +43,7 @@ class ResponseFilter:
     categories: tuple[str, ...] = ()
     has_comment: bool | None = None
     search: str = ""
+    sentiments: tuple[str, ...] = ()  # positive, neutral, negative (see text.sentiment)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def previous_period(self) -> ResponseFilter:
@@ -124,7 +126,11 @@ def responses_for(*, project: Project, flt: ResponseFilter) -> QuerySet[Response
     for condition in flt.conditions:
         qs = qs.filter(condition_q(condition))
     if flt.tag_ids:
-        qs = qs.filter(response_tags__tag_id__in=flt.tag_ids).distinct()
+        # A tag selects the responses carrying it or one of its children (figures roll up).
+        carrying = ResponseTag.objects.filter(response_id=OuterRef("pk")).filter(
+            Q(tag_id__in=flt.tag_ids) | Q(tag__parent_id__in=flt.tag_ids)
+        )
+        qs = qs.filter(Exists(carrying))
     if flt.categories:
         qs = qs.filter(category_q(flt.survey.kind, flt.categories))
     if flt.has_comment is True:
@@ -133,7 +139,26 @@ def responses_for(*, project: Project, flt: ResponseFilter) -> QuerySet[Response
         qs = qs.filter(comment="")
     if flt.search.strip():
         qs = qs.filter(comment__icontains=flt.search.strip())
+    if flt.sentiments:
+        qs = qs.filter(sentiment_q(flt.sentiments))
     return qs
+
+
+def sentiment_q(labels: Sequence[str]) -> Q:
+    """Return the filter for responses whose comment's sentiment has one of ``labels``
+    (positive, neutral, negative); responses without a comment have none."""
+    ranges = {
+        "positive": Q(sentiment__gte=NEUTRAL_BAND),
+        "neutral": Q(sentiment__gt=-NEUTRAL_BAND, sentiment__lt=NEUTRAL_BAND),
+        "negative": Q(sentiment__lte=-NEUTRAL_BAND),
+    }
+    unknown = set(labels) - set(ranges)
+    if unknown:
+        raise ValueError(f"unknown sentiment {sorted(unknown)[0]!r}")
+    combined = Q(pk__in=[])
+    for label in labels:
+        combined |= ranges[label]
+    return combined
 
 
 def _bins(survey: Survey) -> list[int]:
@@ -342,7 +367,9 @@ def funnel(*, project: Project, flt: ResponseFilter) -> Funnel:
             qs = qs.filter(channel__in=flt.channels)
         return int(qs.count())
 
-    unfiltered = replace(flt, conditions=(), tag_ids=(), categories=(), has_comment=None, search="")
+    unfiltered = replace(
+        flt, conditions=(), tag_ids=(), categories=(), has_comment=None, search="", sentiments=()
+    )
     answered = responses_for(project=project, flt=unfiltered).filter(
         channel__in=("web", "ios", "android")
     )

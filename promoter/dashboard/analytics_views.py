@@ -32,10 +32,8 @@ from promoter.analytics.selectors import (
     responses_for,
 )
 from promoter.dashboard.filters import (
-    CATEGORIES,
-    CHANNELS,
-    PERIODS,
     DashboardView,
+    filter_choices,
     view_from_request,
 )
 from promoter.responses.models import Response, category_for
@@ -63,9 +61,7 @@ def _common(view: DashboardView, membership: Any) -> dict[str, Any]:
         "project": view.project,
         "view": view,
         "kind": view.survey.kind,
-        "periods": [*PERIODS, "all"],
-        "channels": CHANNELS,
-        "categories": CATEGORIES,
+        **filter_choices(),
     }
 
 
@@ -375,7 +371,7 @@ def feedback_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse | Htt
     def rows() -> Any:
         yield writer.writerow(
             ["id", "created_at", "survey", "score", "category", "comment", "person_id",
-             "email", "channel", "locale", "tags", "properties"]
+             "email", "channel", "locale", "sentiment", "tags", "properties"]
         )  # fmt: skip
         for response in _feed(project, view).iterator(chunk_size=1000):
             person = response.end_user
@@ -391,6 +387,7 @@ def feedback_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse | Htt
                     _csv_safe(person.email or "") if person else "",
                     response.channel,
                     response.locale,
+                    "" if response.sentiment is None else f"{response.sentiment:.4f}",
                     ";".join(t.tag.name for t in response.response_tags.all()),
                     _csv_safe(json.dumps(response.properties, ensure_ascii=False)),
                 ]

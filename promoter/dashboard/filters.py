@@ -3,7 +3,8 @@
 Parameters: ``survey`` (id), ``period`` (7d, 30d, 90d, 365d, all, custom with ``since`` and
 ``until`` as YYYY-MM-DD), ``channel`` (repeatable), ``category`` (repeatable), ``where``
 (repeatable ``property:op:value``, e.g. ``plan:eq:enterprise`` or ``country:in:FR,DE``),
-``tag`` (repeatable tag id), ``comment`` (yes or no) and ``q`` (text in comments).
+``tag`` (repeatable tag id; a parent tag includes its children), ``comment`` (yes or no),
+``sentiment`` (repeatable: positive, neutral, negative) and ``q`` (text in comments).
 """
 
 from __future__ import annotations
@@ -20,14 +21,29 @@ from django.utils import timezone
 from promoter.accounts.models import Project
 from promoter.analytics.selectors import ResponseFilter
 from promoter.responses.models import Tag
+from promoter.responses.selectors import tags_for_project
 from promoter.surveys.eligibility import OPERATORS, Condition
 from promoter.surveys.models import Survey
+from promoter.text.sentiment import SENTIMENTS
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT_PERIOD = "90d"
 CHANNELS = ("web", "ios", "android", "email", "link", "api", "import")
 CATEGORIES = ("promoter", "passive", "detractor")
-KEYS = ("survey", "period", "since", "until", "channel", "category", "where", "tag", "comment", "q")
+KEYS = (
+    "survey", "period", "since", "until", "channel", "category", "where", "tag", "comment",
+    "sentiment", "q",
+)  # fmt: skip
+
+
+def filter_choices() -> dict[str, Any]:
+    """Return the choices the filter bar (``_filters.html``) offers, for a page's context."""
+    return {
+        "periods": [*PERIODS, "all"],
+        "channels": CHANNELS,
+        "categories": CATEGORIES,
+        "sentiments": SENTIMENTS,
+    }
 
 
 def parse_where(text: str) -> Condition | None:
@@ -65,9 +81,10 @@ class DashboardView:
     until: datetime.datetime
     filter: ResponseFilter
     conditions: list[Condition]
-    tags: list[Tag]
+    tags: list[Tag]  # those the view filters by
     params: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    all_tags: list[Tag] = field(default_factory=list)  # the project's, parents before children
 
     def query(self, **changes: Any) -> str:
         """Return this view's query string with ``changes`` (None removes a key; a list
@@ -145,6 +162,7 @@ def view_from_request(
         period, since = DEFAULT_PERIOD, now - datetime.timedelta(days=90)
     channels = tuple(c for c in get.getlist("channel") if c in CHANNELS)
     categories = tuple(c for c in get.getlist("category") if c in CATEGORIES)
+    sentiments = tuple(s for s in get.getlist("sentiment") if s in SENTIMENTS)
     conditions = []
     for text in get.getlist("where"):
         condition = parse_where(text)
@@ -152,8 +170,9 @@ def view_from_request(
             problems.append(f"Ignored the filter {text!r}: write property:operator:value.")
         else:
             conditions.append(condition)
-    tag_ids = [t for t in get.getlist("tag") if t]
-    tags = list(Tag.objects.filter(project=project, public_id__in=_uuids(tag_ids)))
+    all_tags = tags_for_project(project=project)
+    wanted = set(_uuids([t for t in get.getlist("tag") if t]))
+    tags = [t for t in all_tags if str(t.public_id) in wanted]
     comment = get.get("comment", "")
     has_comment = {"yes": True, "no": False}.get(comment)
     search = get.get("q", "").strip()[:200]
@@ -167,6 +186,7 @@ def view_from_request(
         categories=categories,
         has_comment=has_comment,
         search=search,
+        sentiments=sentiments,
     )
     params = [(k, v) for k in KEYS for v in get.getlist(k) if v]
     return DashboardView(
@@ -181,6 +201,7 @@ def view_from_request(
         tags=tags,
         params=params,
         problems=problems,
+        all_tags=all_tags,
     )
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -31,7 +32,7 @@ from promoter.analytics.selectors import (
     tag_figures,
 )
 from promoter.core.errors import ApplicationError
-from promoter.dashboard.filters import CATEGORIES, CHANNELS, PERIODS, DashboardView
+from promoter.dashboard.filters import DashboardView, filter_choices
 from promoter.dashboard.filters import view_from_request as dashboard_view
 from promoter.responses import services
 from promoter.responses.models import AutoTagRule, Response, Tag
@@ -42,7 +43,6 @@ from promoter.responses.selectors import (
     tag_by_name,
     tag_get_in_project,
     tags_by_prefix,
-    tags_for_project,
 )
 
 SPARK_WIDTH, SPARK_HEIGHT = 96, 24
@@ -108,7 +108,6 @@ def _rows(
             change = share - 100.0 * before.get(tag.pk, empty).commented / commented_before
         counts = figures.by_period
         points = [100.0 * counts.get(day, 0) / total if total else 0.0 for day, total in timeline]
-        family = families.get(tag.pk, [tag]) if tag.parent_id is None else [tag]
         rows.append(
             {
                 "tag": tag,
@@ -122,7 +121,8 @@ def _rows(
                 "spark_title": ", ".join(
                     f"{day:%Y-%m-%d}: {counts.get(day, 0)} of {total}" for day, total in timeline
                 ),
-                "filter": view.query(tag=[str(t.public_id) for t in family]),
+                # A parent tag's filter includes its children, like its figures.
+                "filter": view.query(tag=str(tag.public_id)),
             }
         )
     return _ordered(rows)
@@ -163,7 +163,7 @@ def tags(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if view is None:
         return render(request, "dashboard/tags.html", context)
-    all_tags = tags_for_project(project=project)
+    all_tags = view.all_tags
     bucket = _bucket(view)
     now = tag_figures(project=project, flt=view.filter, bucket=bucket)
     previous = view.compare_previous
@@ -176,9 +176,7 @@ def tags(request: HttpRequest, slug: str) -> HttpResponse:
     commented_now = _commented(project, view)
     context |= {
         "kind": view.survey.kind,
-        "periods": [*PERIODS, "all"],
-        "channels": CHANNELS,
-        "categories": CATEGORIES,
+        **filter_choices(),
         "bucket": bucket,
         "whole": metrics.summarize(view.survey.kind, whole),
         "commented": commented_now,
@@ -332,6 +330,19 @@ def tag_merge(request: HttpRequest, slug: str, tag_id: str) -> HttpResponse:
         messages.error(request, exc.detail)
     else:
         messages.success(request, f"Merged {source.name!r} into {target.name!r}.")
+    return _tags_page(slug, request)
+
+
+@login_required
+@require_POST
+def tag_delete(request: HttpRequest, slug: str, tag_id: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
+    tag = tag_get_in_project(project=membership.project, public_id=tag_id)
+    name = tag.name
+    carried = services.tag_delete(tag=tag)
+    messages.success(
+        request, f"Deleted {name!r}; {carried} response{pluralize(carried)} no longer carry it."
+    )
     return _tags_page(slug, request)
 
 

@@ -157,7 +157,8 @@ def tag_by_name(*, project: Project, name: str) -> Tag | None:
 
 
 def tags_for_project(*, project: Project) -> list[Tag]:
-    """Return the tags of ``project``: each top-level tag by name, followed by its children."""
+    """Return the tags of ``project``: each top-level tag by name, followed by its children
+    (each top-level tag's ``child_count`` says how many), in one query."""
     tags = list(
         Tag.objects.filter(project=project).select_related("parent").order_by(Lower("name"), "pk")
     )
@@ -168,6 +169,7 @@ def tags_for_project(*, project: Project) -> list[Tag]:
     ordered = []
     for tag in tags:
         if tag.parent_id is None:
+            tag.child_count = len(children.get(tag.pk, []))  # type: ignore[attr-defined]
             ordered.append(tag)
             ordered.extend(children.get(tag.pk, []))
     return ordered

@@ -425,6 +425,18 @@ def tag_merge(*, source: Tag, target: Tag) -> Tag:
     return target
 
 
+def tag_delete(*, tag: Tag) -> int:
+    """Delete ``tag``, its links to responses and its auto-tag rules; return how many
+    responses carried it. Tags under it move to the top level. All or nothing."""
+    with transaction.atomic():
+        carried = ResponseTag.objects.filter(tag=tag).count()
+        Tag.objects.filter(parent=tag).update(parent=None)
+        tag_pk = tag.pk
+        tag.delete()  # cascades to its links and rules
+    logger.info("tag.deleted", extra={"tag": tag_pk, "responses": carried})
+    return carried
+
+
 # Auto-tag rules -----------------------------------------------------------------------------
 
 

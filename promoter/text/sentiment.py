@@ -20,7 +20,11 @@ from collections.abc import Iterable
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-__all__ = ["sentiment_for", "sentiment_many"]
+__all__ = ["SENTIMENTS", "sentiment_for", "sentiment_label", "sentiment_many"]
+
+# VADER's own convention: a compound score within ±0.05 of zero is neutral.
+NEUTRAL_BAND = 0.05
+SENTIMENTS = ("positive", "neutral", "negative")
 
 # Valences on VADER's scale (-4 to +4; its own entries are averages of human ratings).
 # fmt: off
@@ -124,3 +128,14 @@ def sentiment_many(texts: Iterable[str]) -> list[float | None]:
             seen[text] = sentiment_for(text)
         out.append(seen[text])
     return out
+
+
+def sentiment_label(value: float | None) -> str | None:
+    """Return "positive", "neutral" or "negative" for a sentiment (None for no comment)."""
+    if value is None:
+        return None
+    if value >= NEUTRAL_BAND:
+        return "positive"
+    if value <= -NEUTRAL_BAND:
+        return "negative"
+    return "neutral"

@@ -234,3 +234,61 @@ def test_previous_period_and_property_names(seeded):
     assert (before.since, before.until) == (UNTIL - datetime.timedelta(days=60), flt.since)
     names = property_names(project=seeded, survey=survey)
     assert {"plan", "account", "country"} <= set(names)
+
+
+@pytest.mark.django_db
+def test_a_parent_tag_filter_rolls_its_children_up_each_response_once(seeded):
+    survey = seeded.surveys.get(kind="nps")
+    pricing, speed = (
+        Tag.objects.get(project=seeded, name="pricing"),
+        Tag.objects.get(project=seeded, name="speed"),
+    )
+    parent = Tag.objects.create(project=seeded, name="product")
+    Tag.objects.filter(pk__in=[pricing.pk, speed.pk]).update(parent=parent)
+    try:
+        carrying = {
+            link.response_id
+            for link in ResponseTag.objects.filter(
+                response__survey=survey, tag__in=[pricing, speed]
+            )
+        }
+        flt = ResponseFilter(survey=survey, tag_ids=(parent.pk,))
+        assert responses_for(project=seeded, flt=flt).count() == len(carrying) > 0
+        scores = [r.score for r in rows(seeded, survey=survey) if r.pk in carrying]
+        assert histogram(project=seeded, flt=flt) == bins_of(scores, "nps")
+        # A child tag alone still selects only its own responses.
+        only = ResponseFilter(survey=survey, tag_ids=(speed.pk,))
+        own = ResponseTag.objects.filter(response__survey=survey, tag=speed).count()
+        assert responses_for(project=seeded, flt=only).count() == own
+    finally:
+        Tag.objects.filter(pk__in=[pricing.pk, speed.pk]).update(parent=None)
+        parent.delete()
+
+
+@pytest.mark.django_db
+def test_sentiment_bands_match_the_rows(seeded):
+    survey = seeded.surveys.get(kind="nps")
+    values = [-0.8, -0.05, -0.0499, 0.0, 0.0499, 0.05, 0.9, None]
+    picked = list(Response.objects.filter(survey=survey).order_by("-pk")[: len(values)])
+    originals = {r.pk: r.sentiment for r in picked}
+    for response, value in zip(picked, values, strict=True):
+        response.sentiment = value
+    Response.objects.bulk_update(picked, ["sentiment"])
+    try:
+        ids = {r.pk for r in picked}
+
+        def selected(*labels):
+            flt = ResponseFilter(survey=survey, sentiments=labels)
+            got = responses_for(project=seeded, flt=flt).filter(pk__in=ids)
+            return sorted(got.values_list("sentiment", flat=True))
+
+        assert selected("negative") == [-0.8, -0.05]
+        assert selected("neutral") == [-0.0499, 0.0, 0.0499]
+        assert selected("positive") == [0.05, 0.9]
+        assert selected("negative", "positive") == [-0.8, -0.05, 0.05, 0.9]
+        with pytest.raises(ValueError, match="unknown sentiment"):
+            selected("angry")
+    finally:
+        for response in picked:
+            response.sentiment = originals[response.pk]
+        Response.objects.bulk_update(picked, ["sentiment"])

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from promoter.dashboard.assets import vendor_url
+from promoter.text.sentiment import sentiment_label as _sentiment_label
 
 register = template.Library()
 NONE = "\u2013"  # an en dash for "no figure"
@@ -56,3 +57,9 @@ def pvalue(value: Any) -> str:
         return NONE
     number = float(value)
     return "p < 0.001" if number < 0.001 else f"p = {number:.3f}"
+
+
+@register.filter
+def sentiment_label(value: Any) -> str:
+    """Name a sentiment (-1 … +1): positive, neutral or negative; empty for none."""
+    return _sentiment_label(None if value is None else float(value)) or ""

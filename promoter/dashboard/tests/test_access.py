@@ -142,6 +142,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-tag-rename": [("post", {"name": "Prices"}, _tag, ADMIN_WRITE)],
     "project-tag-merge": [("post", {"into": "Target"}, _tag, ADMIN_WRITE)],
     "project-tag-parent": [("post", {"parent": "Target"}, _tag, ADMIN_WRITE)],
+    "project-tag-delete": [("post", {}, _tag, ADMIN_WRITE)],
     "project-tag-rules": [("post", {"tag": "Pricing", "phrases": "price"}, _no_args, ADMIN_WRITE)],
     "project-tag-rule-active": [("post", {"active": "off"}, _rule, ADMIN_WRITE)],
     "project-tag-rule-delete": [("post", {}, _rule, ADMIN_WRITE)],

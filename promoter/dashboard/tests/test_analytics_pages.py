@@ -241,3 +241,47 @@ def test_a_tag_chip_filters_the_stream_by_that_tag(seeded):
     page = client.get(url, {"tag": str(tag.public_id), "period": "all"})
     assert {c.public_id for c in page.context["cards"]} == {r.public_id for r in tagged}
     assert "tag pricing" in page.content.decode()
+
+
+def test_sentiment_is_a_filter_and_a_column(seeded):
+    from promoter.text.sentiment import sentiment_for
+
+    rows = list(Response.objects.filter(survey=nps(seeded)).exclude(comment=""))
+    for row in rows:
+        row.sentiment = sentiment_for(row.comment)
+    Response.objects.bulk_update(rows, ["sentiment"])
+    client = seeded.client_for("viewer")
+    url = reverse("project-responses", args=["alpha"])
+    since = timezone.now() - datetime.timedelta(days=90)
+    in_period = [r for r in rows if r.created_at >= since]
+    by_label = {
+        "negative": [r for r in in_period if r.sentiment <= -0.05],
+        "neutral": [r for r in in_period if -0.05 < r.sentiment < 0.05],
+        "positive": [r for r in in_period if r.sentiment >= 0.05],
+    }
+    assert all(by_label.values())  # the seeded comments span every band
+    for label, expected in by_label.items():
+        page = client.get(url, {"sentiment": label})
+        assert page.context["page"].paginator.count == len(expected), label
+        shown = page.context["cards"]
+        assert {r.public_id for r in shown} <= {r.public_id for r in expected}
+        html = page.content.decode()
+        assert f'<span class="sentiment {label}"' in html
+        assert f"{label} sentiment</span>" in html  # the active-filter chip
+        assert f'<option value="{label}" selected>' in html
+    both = client.get(url, {"sentiment": ["negative", "neutral"]})
+    assert both.context["page"].paginator.count == len(by_label["negative"]) + len(
+        by_label["neutral"]
+    )
+    # An unknown value is ignored, like other filters.
+    assert client.get(url, {"sentiment": "angry"}).context["view"].filter.sentiments == ()
+    # Figures follow the filter: the overview's score is that of the negative comments.
+    overview = client.get(reverse("project-overview", args=["alpha"]), {"sentiment": "negative"})
+    expected_bins = [0] * 11
+    for r in by_label["negative"]:
+        expected_bins[r.score] += 1
+    assert overview.context["summary"].n == sum(expected_bins)
+    reply = client.get(reverse("project-responses-csv", args=["alpha"]), {"sentiment": "positive"})
+    exported = list(csv.DictReader(io.StringIO(b"".join(reply.streaming_content).decode())))
+    assert len(exported) == len(by_label["positive"])
+    assert all(float(r["sentiment"]) >= 0.05 for r in exported)

@@ -516,8 +516,18 @@ def test_the_tags_page_follows_the_filter_bar(tagged):
     expected = responses_for(project=tagged.alpha, flt=replace(flt, tag_ids=(support.pk,))).count()
     assert m["Support"] == expected
     pricing_row = next(r for r in everyone if r["tag"].name == "Pricing")
-    # The link to Feedback asks for the tag and its children.
-    assert pricing_row["filter"].count("tag=") == 2
+    # The link to Feedback asks for the parent tag alone: the filter rolls its children up.
+    pricing = Tag.objects.get(name="Pricing")
+    assert pricing_row["filter"].count("tag=") == 1
+    feed = client.get(reverse("project-responses", args=["alpha"]) + pricing_row["filter"])
+    family = responses_for(project=tagged.alpha, flt=replace(flt, conditions=()))
+    carrying = ResponseTag.objects.filter(tag__name__in=["Pricing", "Too expensive"])
+    expected_ids = set(
+        family.filter(pk__in=carrying.values("response_id")).values_list("public_id", flat=True)
+    )
+    assert feed.context["page"].paginator.count == len(expected_ids) == n["Pricing"]
+    assert "tag Pricing or its children" in feed.content.decode()
+    assert pricing.children.exists()
 
 
 def test_sentiment_is_a_dash_when_unknown(world):
@@ -562,3 +572,42 @@ def test_admins_see_the_rule_form_and_the_edit_forms(world):
         world.client_for("member").get(reverse("project-tags", args=["alpha"])).content.decode()
     )
     assert 'id="rule-form"' not in member and "Merge into" not in member
+
+
+def test_admins_delete_a_tag_with_its_links_and_rules(world):
+    client = world.client_for("admin")
+    parent = tag_get_or_create(project=world.alpha, name="Money")
+    child = tag_get_or_create(project=world.alpha, name="Too expensive")
+    tag_set_parent(tag=child, parent=parent)
+    kept = tag_get_or_create(project=world.alpha, name="Support")
+    r1, r2 = answer(world.alpha, 2, "too pricey"), answer(world.alpha, 9, "great")
+    for response in (r1, r2):
+        response_tag_add(response=response, tag=parent)
+    response_tag_add(response=r1, tag=kept)
+    autotag_rule_create(project=world.alpha, tag=parent, phrases=["price"])
+    page = client.get(reverse("project-tags", args=["alpha"])).content.decode()
+    assert 'data-confirm="Delete the tag Money from 2 responses' in page
+    reply = client.post(
+        reverse("project-tag-delete", args=["alpha", parent.public_id]),
+        {"query": "?period=30d"},
+        follow=True,
+    )
+    assert "Deleted &#x27;Money&#x27;; 2 responses no longer carry it." in reply.content.decode()
+    assert not Tag.objects.filter(pk=parent.pk).exists()
+    assert tags_of(r1) == ["Support"] and tags_of(r2) == []
+    assert not AutoTagRule.objects.exists()
+    child.refresh_from_db()
+    assert child.parent is None  # its children move to the top level
+
+
+def test_only_admins_delete_tags_and_only_their_projects(world):
+    tag = tag_get_or_create(project=world.alpha, name="Pricing")
+    url = reverse("project-tag-delete", args=["alpha", tag.public_id])
+    assert world.client_for("member").post(url).status_code in (403, 404)
+    assert world.client_for("admin").get(url).status_code == 405
+    other = tag_get_or_create(project=world.beta, name="Beta tag")
+    reply = world.client_for("admin").post(
+        reverse("project-tag-delete", args=["alpha", other.public_id])
+    )
+    assert reply.status_code == 404
+    assert Tag.objects.filter(pk__in=[tag.pk, other.pk]).count() == 2

@@ -129,3 +129,41 @@ def test_tag_a_response_with_autocomplete_and_see_it_on_the_tags_page(acme, page
     page.wait_for_url(re.compile(r"/p/acme/responses/\?.*tag="))
     assert page.locator("#cards [data-response]").count() == 1
     assert page.errors == []
+
+
+def test_filter_by_tag_and_sentiment_then_delete_a_tag_after_confirming(acme, page):
+    from playwright.sync_api import expect
+
+    survey = acme.surveys.get(kind="nps")
+    pricing = Tag.objects.get(project=acme, name="Pricing")
+    commented = list(Response.objects.filter(survey=survey).exclude(comment="")[:3])
+    Response.objects.filter(pk__in=[r.pk for r in commented]).update(sentiment=-0.6)
+    ResponseTag.objects.bulk_create([ResponseTag(response=r, tag=pricing) for r in commented])
+
+    page.goto("/p/acme/responses/?period=365d")
+    page.select_option('#filters select[name="tag"]', label="Pricing")
+    page.select_option('#filters select[name="sentiment"]', value="negative")
+    page.click('#filters button[type="submit"]')
+    page.wait_for_url(re.compile(r"sentiment=negative"))
+    expect(page.locator("#cards [data-response]")).to_have_count(3)
+    expect(page.locator("#cards .sentiment.negative")).to_have_count(3)
+    shot(page, "feedback-filtered-by-tag-and-sentiment")
+
+    page.goto("/p/acme/tags/?period=365d")
+    row = page.locator('#tags-table tr[data-tag="Pricing"]')
+    row.locator("summary").click()
+    asked: list[str] = []
+
+    def dismiss_then_accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        (dialog.dismiss if len(asked) == 1 else dialog.accept)()
+
+    page.on("dialog", dismiss_then_accept)
+    row.get_by_role("button", name="Delete tag").click()
+    assert asked and "Delete the tag Pricing from 3 responses" in asked[0]
+    assert Tag.objects.filter(pk=pricing.pk).exists()  # dismissed: nothing deleted
+    row.get_by_role("button", name="Delete tag").click()
+    expect(page.locator(".messages")).to_contain_text("Deleted 'Pricing'", timeout=5000)
+    expect(page.locator('#tags-table tr[data-tag="Pricing"]')).to_have_count(0)
+    assert not Tag.objects.filter(pk=pricing.pk).exists()
+    assert page.errors == []

@@ -1,0 +1,11 @@
+/* Promoter dashboard behaviour shared by every page (no inline scripts, so a strict CSP holds). */
+(function () {
+  "use strict";
+  // A form with data-confirm asks before it submits (destructive actions such as deleting a tag).
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+    }
+  });
+})();
