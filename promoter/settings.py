@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "promoter.people",
     "promoter.surveys",
     "promoter.responses",
+    "promoter.integrations",
     "promoter.analytics",
     "promoter.text",
     "promoter.ingest",
@@ -119,7 +120,35 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 # `promoter demo` turns this on: it serves the /demo page with the widget in a fake app.
 DEMO_MODE = env_bool("PROMOTER_DEMO", False)
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background tasks (docs/operations.md): the database queue by default (`promoter worker`), or
+# Redis through RQ for many workers (TASKS_BACKEND=rq, which needs REDIS_URL).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "db")
+if TASKS_BACKEND == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ConfigError(
+            "TASKS_BACKEND", "rq needs REDIS_URL (redis://host:6379/0)", check_id="promoter.E009"
+        )
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+else:
+    raise ConfigError(
+        "TASKS_BACKEND", f"expected db or rq, got {TASKS_BACKEND!r}", check_id="promoter.E009"
+    )
+
+# Integrations (docs/integrations.md): outbound calls and the delivery outbox.
+INTEGRATIONS_ALLOW_PRIVATE_IPS = env_bool("INTEGRATIONS_ALLOW_PRIVATE_IPS", False)
+OUTBOUND_TIMEOUT_SECONDS = env_int("OUTBOUND_TIMEOUT_SECONDS", 10, minimum=1)
+DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
+DELIVERY_RETRY_BASE_SECONDS = env_int("DELIVERY_RETRY_BASE_SECONDS", 10, minimum=0)
+# How long a worker owns the deliveries it claimed; a worker that dies loses them after this.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 120, minimum=1)
+INTEGRATIONS_ENABLED = {
+    kind: env_bool(f"{kind.upper()}_ENABLED", True)
+    for kind in ("webhook", "slack", "intercom", "zendesk", "segment", "email")
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -34,6 +34,8 @@ from promoter.analytics.selectors import (
 from promoter.core.errors import ApplicationError
 from promoter.dashboard.filters import DashboardView, filter_choices
 from promoter.dashboard.filters import view_from_request as dashboard_view
+from promoter.integrations.models import Event
+from promoter.integrations.services import response_event
 from promoter.responses import services
 from promoter.responses.models import AutoTagRule, Response, Tag
 from promoter.responses.selectors import (
@@ -237,7 +239,12 @@ def response_tag_add(request: HtmxHttpRequest, slug: str, response_id: str) -> H
     response = response_get_in_project(project=membership.project, public_id=response_id)
     name = request.POST.get("pick") or request.POST.get("name", "")
     try:
-        services.response_tag_add_named(response=response, name=name, actor=request.user)
+        with transaction.atomic():
+            tag, added = services.response_tag_add_named(
+                response=response, name=name, actor=request.user
+            )
+            if added:
+                response_event(response=response, event=Event.TAGGED, tag=tag)
     except ApplicationError as exc:
         if request.htmx:
             # htmx swaps 2xx answers only: the card shows the error in place.

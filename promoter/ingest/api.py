@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
@@ -31,10 +32,13 @@ from promoter.ingest.selectors import (
     person_with_history,
     surveys_for_key,
 )
+from promoter.integrations.models import Event
+from promoter.integrations.services import response_event, routes_for
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_upsert
-from promoter.responses.models import Response, category_for
+from promoter.responses.models import Response, Tag, category_for
 from promoter.responses.services import (
+    autotag_rules_for,
     check_score,
     clean_comment,
     decline_create,
@@ -332,20 +336,31 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
     check_score(survey=survey, score=payload.score)
     clean_comment(payload.comment)  # refuse bad input before anything is written
     person = _person(project, identity)
-    response, created = response_create(
-        public_id=payload.id,
-        survey=survey,
-        end_user=person,
-        score=payload.score,
-        comment=payload.comment,
-        locale=payload.locale,
-        channel=payload.channel,
-        origin_url=payload.url,
-        sentiment=sentiment_for(payload.comment),
-        now=timezone.now(),
-    )
-    if created:
-        response_autotag(response=response)
+    sentiment = sentiment_for(payload.comment)
+    fields: dict[str, Any] = {
+        "public_id": payload.id,
+        "survey": survey,
+        "end_user": person,
+        "score": payload.score,
+        "comment": payload.comment,
+        "locale": payload.locale,
+        "channel": payload.channel,
+        "origin_url": payload.url,
+        "sentiment": sentiment,
+    }
+    autotag_rules = autotag_rules_for(project_id=project.pk, survey_id=survey.pk)
+    routes = routes_for(project_id=project.pk, events=[Event.CREATED, Event.TAGGED])
+    if not autotag_rules and not routes:  # the common case: one INSERT, no transaction
+        response, created = response_create(**fields, now=timezone.now())
+    else:
+        # The response, its tags and its deliveries are stored together or not at all.
+        with transaction.atomic():
+            response, created = response_create(**fields, now=timezone.now())
+            if created:
+                added = response_autotag(response=response, new=True, rules=autotag_rules)
+                response_event(response=response, event=Event.CREATED, rules=routes)
+                for tag in Tag.objects.filter(pk__in=added) if added else ():
+                    response_event(response=response, event=Event.TAGGED, tag=tag, rules=routes)
     return Status(201 if created else 200, _response_out(response, survey))
 
 
@@ -373,13 +388,18 @@ def response_comment(
             fields={"id": "unknown"},
             status=404,
         )
-    response_comment_set(
-        response=response,
-        comment=payload.comment,
-        now=timezone.now(),
-        sentiment=sentiment_for(payload.comment),
-    )
-    response_autotag(response=response)
+    sentiment = sentiment_for(payload.comment)
+    with transaction.atomic():
+        before = response.comment
+        response_comment_set(
+            response=response, comment=payload.comment, now=timezone.now(), sentiment=sentiment
+        )
+        if response.comment != before:
+            added = response_autotag(response=response)
+            routes = routes_for(project_id=project.pk, events=[Event.UPDATED, Event.TAGGED])
+            response_event(response=response, event=Event.UPDATED, rules=routes)
+            for tag in Tag.objects.filter(pk__in=added) if added else ():
+                response_event(response=response, event=Event.TAGGED, tag=tag, rules=routes)
     return _response_out(response, response.survey)
 
 

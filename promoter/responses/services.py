@@ -280,12 +280,13 @@ def response_tag_add(
     return True
 
 
-def response_tag_add_named(*, response: Response, name: str, actor: Any = None) -> Tag:
-    """Find or create the tag called ``name`` in the response's project and attach it."""
+def response_tag_add_named(*, response: Response, name: str, actor: Any = None) -> tuple[Tag, bool]:
+    """Find or create the tag called ``name`` in the response's project and attach it; return
+    the tag and whether the response did not carry it yet."""
     with transaction.atomic():
         tag = tag_get_or_create(project=response.project, name=name, created_by=actor)
-        response_tag_add(response=response, tag=tag, actor=actor)
-    return tag
+        added = response_tag_add(response=response, tag=tag, actor=actor)
+    return tag, added
 
 
 def response_tag_remove(*, response: Response, tag: Tag, actor: Any = None) -> bool:
@@ -557,13 +558,40 @@ def rules_apply(*, response: Response, rules: Sequence[AutoTagRule] | None = Non
     return tag_ids
 
 
-def response_autotag(*, response: Response) -> list[int]:
-    """Apply the project's active auto-tag rules to ``response``; return the matched tag ids.
+def autotag_rules_for(*, project_id: int, survey_id: int) -> list[AutoTagRule]:
+    """Return the active auto-tag rules that apply to responses of ``survey_id``."""
+    return list(
+        AutoTagRule.objects.filter(project_id=project_id, is_active=True).filter(
+            Q(survey__isnull=True) | Q(survey_id=survey_id)
+        )
+    )
+
+
+def response_autotag(
+    *, response: Response, new: bool = False, rules: Sequence[AutoTagRule] | None = None
+) -> list[int]:
+    """Apply the project's active auto-tag rules (or ``rules``) to ``response``; return the
+    ids of the tags it did not carry before (``new``: it was just stored, so it carries none).
 
     Call it after a response is stored and again after its comment arrives: one SELECT of
-    the rules and, only when one matches, one INSERT.
+    the rules and, only when one matches, an INSERT (after a SELECT unless ``new``).
     """
-    return rules_apply(response=response)
+    if rules is None:
+        rules = autotag_rules_for(project_id=response.project_id, survey_id=response.survey_id)
+    matched = {rule.tag_id for rule in rules if _applies(rule, response)}
+    if not matched:
+        return []
+    carried = (
+        set()
+        if new
+        else set(
+            ResponseTag.objects.filter(response=response, tag_id__in=matched).values_list(
+                "tag_id", flat=True
+            )
+        )
+    )
+    rules_apply(response=response, rules=rules)
+    return sorted(matched - carried)
 
 
 def rule_backfill_request(*, rule: AutoTagRule) -> AutoTagRule:

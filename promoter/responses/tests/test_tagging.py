@@ -153,8 +153,8 @@ def test_adding_and_removing_are_idempotent(world):
 def test_add_by_name_reuses_the_existing_tag(world):
     response = answer(world.alpha, 3)
     existing = tag_get_or_create(project=world.alpha, name="Pricing")
-    assert response_tag_add_named(response=response, name="pricing ") == existing
-    assert response_tag_add_named(response=response, name="PRICING") == existing
+    assert response_tag_add_named(response=response, name="pricing ") == (existing, True)
+    assert response_tag_add_named(response=response, name="PRICING") == (existing, False)
     assert tag_names(response) == ["Pricing"]
 
 

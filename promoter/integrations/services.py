@@ -1,0 +1,667 @@
+"""Writes of integrations: destinations and rules, routing events into the outbox, and the
+workers' side of the outbox (claim, send, record, retry) (docs/integrations.md).
+
+Routing happens in the transaction that stores the event: :func:`response_event` inserts one
+:class:`Delivery` per matching rule, so a response is never stored without its deliveries,
+and asks for a task to send them once the transaction commits. Workers also sweep the outbox
+for due retries and for claims whose worker died (:func:`deliveries_process`), so a lost task
+or a killed worker delays a delivery but never loses it. Sending is at least once; the
+delivery's id travels with each try for de-duplication.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from promoter.accounts.models import Membership, Project
+from promoter.core.errors import ApplicationError
+from promoter.integrations.models import (
+    ROUTED_EVENTS,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Destination,
+    Event,
+    Kind,
+    Rule,
+)
+from promoter.integrations.registry import TRANSPORTS, enabled_kinds, transport_for
+from promoter.integrations.transport import Message, TransportError
+from promoter.responses.models import Response, ResponseTag, Tag, category_for
+from promoter.surveys.eligibility import Condition, matches
+from promoter.surveys.models import Survey, SurveyKind
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 6 * 3600
+MAX_RETRY_AFTER_SECONDS = 24 * 3600
+CLAIM_BATCH = 20
+
+
+# Destinations and rules ---------------------------------------------------------------------
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in TRANSPORTS:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"Unknown kind {kind!r}: use one of {', '.join(TRANSPORTS)}.",
+            fields={"kind": "unknown"},
+        )
+    if kind not in enabled_kinds():
+        raise ApplicationError(
+            code="invalid",
+            detail=f"{Kind(kind).label} is turned off on this installation.",
+            fields={"kind": "disabled"},
+        )
+
+
+def _check_recipients(project: Project, config: dict[str, Any]) -> None:
+    """E-mail notifications go to members of the project only (never a mail relay)."""
+    members = {
+        email.lower()
+        for email in Membership.objects.filter(project=project).values_list(
+            "user__email", flat=True
+        )
+    }
+    strangers = [r for r in config.get("recipients", []) if r not in members]
+    if strangers:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"{strangers[0]} is not a member of this project: invite them first.",
+            fields={"recipients": "not a member"},
+        )
+
+
+def destination_create(
+    *,
+    project: Project,
+    kind: str,
+    name: str,
+    data: dict[str, Any],
+    via_api: bool = False,
+    actor: Any = None,
+) -> Destination:
+    """Create a destination of ``kind`` from form ``data`` (validated by its transport).
+
+    Its secrets (URLs with tokens, keys, the webhook signing secret) are stored and never
+    rendered back; a new webhook's signing secret is in ``destination.secrets`` for the
+    caller to show once.
+    """
+    _check_kind(kind)
+    name = " ".join(str(name).split())[:100]
+    if not name:
+        raise ApplicationError(
+            code="invalid", detail="Give the destination a name.", fields={"name": "required"}
+        )
+    config, secrets = TRANSPORTS[kind].clean(data)
+    if kind == Kind.EMAIL:
+        _check_recipients(project, config)
+    destination = Destination.objects.create(
+        project=project, kind=kind, name=name, config=config, secrets=secrets, via_api=via_api
+    )
+    logger.info(
+        "destination.created",
+        extra={"project": project.pk, "destination": destination.pk, "kind": kind,
+               "by": getattr(actor, "pk", None)},
+    )  # fmt: skip
+    return destination
+
+
+def destination_update(*, destination: Destination, name: str, data: dict[str, Any]) -> Destination:
+    """Change a destination's name and settings; a blank secret keeps the stored one.
+
+    Fixing a destination clears its failure flag: replay its failed deliveries next.
+    """
+    name = " ".join(str(name).split())[:100] or destination.name
+    config, secrets = TRANSPORTS[destination.kind].clean(data, current_secrets=destination.secrets)
+    if destination.kind == Kind.WEBHOOK:
+        secrets["signing_secret"] = destination.secrets.get(
+            "signing_secret", secrets["signing_secret"]
+        )
+        config["format"] = destination.config.get("format", "standard")
+    if destination.kind == Kind.EMAIL:
+        _check_recipients(destination.project, config)
+    destination.name, destination.config, destination.secrets = name, config, secrets
+    destination.failing_since, destination.last_error = None, ""
+    destination.save(update_fields=["name", "config", "secrets", "failing_since", "last_error"])
+    return destination
+
+
+def destination_set_active(*, destination: Destination, is_active: bool) -> Destination:
+    if destination.is_active != is_active:
+        destination.is_active = is_active
+        destination.save(update_fields=["is_active"])
+    return destination
+
+
+def destination_delete(*, destination: Destination) -> None:
+    """Delete a destination with its rules and delivery log."""
+    pk = destination.pk
+    destination.delete()
+    logger.info("destination.deleted", extra={"destination": pk})
+
+
+def _score_bound(value: int | None, name: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    if not low <= value <= high:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"Scores run from {low} to {high}.",
+            fields={name: f"between {low} and {high}"},
+        )
+    return value
+
+
+def rule_create(
+    *,
+    destination: Destination,
+    events: Sequence[str],
+    categories: Sequence[str] = (),
+    score_min: int | None = None,
+    score_max: int | None = None,
+    has_comment: bool | None = None,
+    survey_kind: str = "",
+    tags: Sequence[Tag] = (),
+    conditions: Sequence[Condition] = (),
+) -> Rule:
+    """Route the responses that pass every given condition to ``destination`` on ``events``."""
+    events = [e for e in dict.fromkeys(events)]
+    if not events or any(e not in ROUTED_EVENTS for e in events):
+        raise ApplicationError(
+            code="invalid",
+            detail="Choose when to send: " + ", ".join(str(e) for e in ROUTED_EVENTS) + ".",
+            fields={"events": "required" if not events else "unknown event"},
+        )
+    unknown = [c for c in categories if c not in ("promoter", "passive", "detractor")]
+    if unknown:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"Unknown category {unknown[0]!r}.",
+            fields={"categories": "promoter, passive or detractor"},
+        )
+    if survey_kind and survey_kind not in SurveyKind.values:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"Unknown survey kind {survey_kind!r}.",
+            fields={"survey_kind": "nps, csat or ces"},
+        )
+    score_min = _score_bound(score_min, "score_min", 0, 10)
+    score_max = _score_bound(score_max, "score_max", 0, 10)
+    if score_min is not None and score_max is not None and score_min > score_max:
+        raise ApplicationError(
+            code="invalid",
+            detail="The lowest score is above the highest.",
+            fields={"score_min": "above score_max"},
+        )
+    for tag in tags:
+        if tag.project_id != destination.project_id:
+            raise ApplicationError(code="not_found", detail="No such tag.", status=404)
+    with transaction.atomic():
+        rule = Rule.objects.create(
+            project_id=destination.project_id,
+            destination=destination,
+            events=events,
+            categories=list(dict.fromkeys(categories)),
+            score_min=score_min,
+            score_max=score_max,
+            has_comment=has_comment,
+            survey_kind=survey_kind,
+            conditions=[{"property": c.property, "op": c.op, "value": c.value} for c in conditions],
+        )
+        if tags:
+            rule.tags.set(tags)
+    return rule
+
+
+def rule_set_active(*, rule: Rule, is_active: bool) -> Rule:
+    if rule.is_active != is_active:
+        rule.is_active = is_active
+        rule.save(update_fields=["is_active"])
+    return rule
+
+
+def rule_delete(*, rule: Rule) -> None:
+    rule.delete()
+
+
+# Routing --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Facts:
+    """What rules look at, computed once per event."""
+
+    kind: str
+    category: str
+    score: int
+    has_comment: bool
+    properties: dict[str, Any]
+    tag_ids: set[int] = field(default_factory=set)  # the response's tags and their parents
+
+
+def rule_matches(rule: Rule, facts: _Facts, rule_tag_ids: set[int]) -> bool:
+    """Return whether a response with ``facts`` passes every condition ``rule`` sets."""
+    if rule.survey_kind and rule.survey_kind != facts.kind:
+        return False
+    if rule.categories and facts.category not in rule.categories:
+        return False
+    if rule.score_min is not None and facts.score < rule.score_min:
+        return False
+    if rule.score_max is not None and facts.score > rule.score_max:
+        return False
+    if rule.has_comment is not None and rule.has_comment != facts.has_comment:
+        return False
+    if rule_tag_ids and not (rule_tag_ids & facts.tag_ids):
+        return False
+    return all(matches(Condition.from_dict(c), facts.properties) for c in rule.conditions)
+
+
+def routes_for(*, project_id: int, events: Sequence[str]) -> list[Rule]:
+    """Return the active rules of ``project_id`` that listen to any of ``events`` (one query;
+    pass them to :func:`response_event` to route several events with it)."""
+    rules = Rule.objects.filter(
+        project_id=project_id,
+        is_active=True,
+        destination__is_active=True,
+        destination__kind__in=enabled_kinds(),
+    ).prefetch_related("tags")
+    # JSON containment differs between databases: filter the (few) rules in Python.
+    return [rule for rule in rules if set(events) & set(rule.events)]
+
+
+def response_event(
+    *,
+    response: Response,
+    event: str,
+    tag: Tag | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> list[Delivery]:
+    """Route ``event`` on ``response``: insert one delivery per matching active rule (of
+    ``rules``, default the project's), in the caller's transaction, and send them once it
+    commits. Return the deliveries.
+
+    Costs one query when the project has no rule for the event (none with ``rules``).
+    """
+    if rules is None:
+        rules = routes_for(project_id=response.project_id, events=[event])
+    rules = [rule for rule in rules if event in rule.events]
+    if not rules:
+        return []
+    survey: Survey = response.survey
+    links = ResponseTag.objects.filter(response=response).values_list("tag_id", "tag__parent_id")
+    tag_ids = {pk for pair in links for pk in pair if pk is not None}
+    facts = _Facts(
+        kind=survey.kind,
+        category=str(category_for(survey.kind, response.score)),
+        score=response.score,
+        has_comment=bool(response.comment.strip()),
+        properties=response.properties or {},
+        tag_ids=tag_ids,
+    )
+    now = timezone.now()
+    deliveries = []
+    for rule in rules:
+        rule_tags = {t.pk for t in rule.tags.all()}
+        # "When tagged X": the tag just added must be X (or under X).
+        just_added = {tag.pk, tag.parent_id} if tag is not None else set()
+        if event == Event.TAGGED and rule_tags and not (just_added & rule_tags):
+            continue
+        if rule_matches(rule, facts, rule_tags):
+            deliveries.append(
+                Delivery(
+                    project_id=response.project_id,
+                    destination_id=rule.destination_id,
+                    rule=rule,
+                    response=response,
+                    event=event,
+                    tag=tag,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    if deliveries:
+        Delivery.objects.bulk_create(deliveries)
+        _send_on_commit(deliveries)
+    return deliveries
+
+
+def _send_on_commit(deliveries: list[Delivery]) -> None:
+    from promoter.integrations.tasks import deliveries_send  # tasks import these services
+
+    ids = [d.pk for d in deliveries if d.pk is not None]
+    if not ids:  # a database that does not return ids on bulk insert: the sweep sends them
+        return
+
+    def enqueue() -> None:
+        try:
+            deliveries_send.enqueue(ids)
+        except Exception:  # the queue is down: the workers' sweep sends them anyway
+            logger.exception("delivery.enqueue_failed", extra={"deliveries": ids})
+
+    transaction.on_commit(enqueue)
+
+
+def delivery_test_create(*, destination: Destination) -> Delivery:
+    """Queue a test message to ``destination`` (a sample response), shown in its log."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = Delivery.objects.create(
+            project_id=destination.project_id,
+            destination=destination,
+            event=Event.TEST,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        _send_on_commit([delivery])
+    return delivery
+
+
+def deliveries_replay(*, destination: Destination, ids: Sequence[int] | None = None) -> int:
+    """Queue the failed deliveries of ``destination`` (or those of ``ids``) again, with a
+    fresh retry budget; return how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        failed = Delivery.objects.filter(destination=destination, status=DeliveryStatus.FAILED)
+        if ids is not None:
+            failed = failed.filter(pk__in=ids)
+        picked = list(failed.values_list("pk", flat=True))
+        count = Delivery.objects.filter(pk__in=picked, status=DeliveryStatus.FAILED).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, lease_until=None
+        )
+        Destination.objects.filter(pk=destination.pk).update(failing_since=None, last_error="")
+        if picked:
+            _send_on_commit([Delivery(pk=pk) for pk in picked])
+    logger.info("delivery.replayed", extra={"destination": destination.pk, "count": count})
+    return count
+
+
+# Sending ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    lost: int = 0  # claims another worker took over after our lease ran out
+
+    def add(self, other: Outcome) -> None:
+        self.delivered += other.delivered
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.lost += other.lost
+
+    @property
+    def total(self) -> int:
+        return self.delivered + self.retrying + self.failed + self.lost
+
+
+def _due(now: datetime.datetime) -> Q:
+    return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=DeliveryStatus.SENDING, lease_until__lt=now
+    )
+
+
+def deliveries_claim(
+    *, worker: str, limit: int = CLAIM_BATCH, ids: Sequence[int] | None = None
+) -> tuple[str, list[Delivery]]:
+    """Claim up to ``limit`` due deliveries (of ``ids`` when given) for ``worker``; return the
+    claim's token and the claimed rows, oldest first.
+
+    Due: pending with its time come, or claimed by a worker whose lease ran out (it died).
+    The claim is one conditional UPDATE, so concurrent workers never claim the same row.
+    """
+    now = timezone.now()
+    token = f"{worker[:27]}:{uuid.uuid4().hex[:12]}"
+    candidates = Delivery.objects.filter(_due(now))
+    if ids is not None:
+        candidates = candidates.filter(pk__in=list(ids))
+    picked = list(candidates.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    if not picked:
+        return token, []
+    lease = now + datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
+    claimed = (
+        Delivery.objects.filter(pk__in=picked)
+        .filter(_due(now))
+        .update(
+            status=DeliveryStatus.SENDING,
+            lease_until=lease,
+            claimed_by=token,
+            attempts=F("attempts") + 1,
+        )
+    )
+    if not claimed:
+        return token, []
+    rows = list(
+        Delivery.objects.filter(pk__in=picked, claimed_by=token, status=DeliveryStatus.SENDING)
+        .select_related(
+            "destination",
+            "destination__project",
+            "response",
+            "response__survey",
+            "response__survey__project",
+            "response__end_user",
+            "tag",
+        )
+        .order_by("next_attempt_at", "pk")
+    )
+    return token, rows
+
+
+def _tags_of(responses: list[Response]) -> dict[int, list[Tag]]:
+    tags: dict[int, list[Tag]] = {r.pk: [] for r in responses}
+    links = ResponseTag.objects.filter(response__in=responses).select_related("tag")
+    for link in links.order_by("tag__name"):
+        tags[link.response_id].append(link.tag)
+    return tags
+
+
+def sample_response(project: Project) -> Response:
+    """Return an unsaved response to show what a message looks like (test sends, samples)."""
+    from promoter.people.models import EndUser
+
+    survey = project.surveys.order_by("created_at", "pk").first() or Survey(
+        project=project, name="NPS", kind="nps"
+    )
+    survey.project = project
+    now = timezone.now()
+    person = EndUser(
+        project=project,
+        external_id="test-person-1",
+        email="test.person@example.com",
+        properties={"plan": "pro", "name": "Test Person"},
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    return Response(
+        public_id=uuid.UUID(int=0),
+        project=project,
+        survey=survey,
+        end_user=person,
+        score={"nps": 3, "csat": 2, "ces": 2}.get(survey.kind, 3),
+        comment="This is a test message from Promoter: the export to CSV keeps timing out.",
+        locale="en",
+        channel="web",
+        properties={"plan": "pro", "country": "FR"},
+        sentiment=-0.4,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def message_for(delivery: Delivery, tags: list[Tag] | None = None) -> Message:
+    """Return what ``delivery`` sends."""
+    if delivery.response is None:
+        return Message(
+            id=str(delivery.public_id),
+            event=delivery.event,
+            response=sample_response(delivery.destination.project),
+            tags=[],
+            test=True,
+        )
+    return Message(
+        id=str(delivery.public_id),
+        event=delivery.event,
+        response=delivery.response,
+        tags=tags or [],
+        tag=delivery.tag,
+    )
+
+
+def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Return the wait before try ``attempts + 1``: base * 2^(attempts-1), capped at 6 hours,
+    with ±50% jitter so retries of an outage spread out."""
+    base = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** max(0, attempts - 1))
+    return min(MAX_BACKOFF_SECONDS, base) * (rng or random).uniform(0.5, 1.5)
+
+
+def _record(
+    delivery: Delivery,
+    token: str,
+    *,
+    started: datetime.datetime,
+    status_code: int | None,
+    error: TransportError | None,
+) -> str:
+    """Record one try and move the delivery on; return delivered, retrying, failed or lost."""
+    now = timezone.now()
+    duration = int((now - started).total_seconds() * 1000)
+    mine = Delivery.objects.filter(pk=delivery.pk, claimed_by=token, status=DeliveryStatus.SENDING)
+    destination = delivery.destination
+    if error is None:
+        outcome = "delivered"
+        changes: dict[str, Any] = {
+            "status": DeliveryStatus.DELIVERED,
+            "delivered_at": now,
+            "last_status_code": status_code,
+            "last_error": "",
+            "lease_until": None,
+        }
+    else:
+        code = error.status_code
+        out_of_tries = delivery.attempts >= settings.DELIVERY_MAX_ATTEMPTS
+        if error.permanent or out_of_tries:
+            outcome = "failed"
+            text = (
+                str(error)
+                if error.permanent
+                else f"gave up after {delivery.attempts} tries: {error}"
+            )
+            changes = {
+                "status": DeliveryStatus.FAILED,
+                "last_status_code": code,
+                "last_error": text[:500],
+                "lease_until": None,
+            }
+        else:
+            outcome = "retrying"
+            wait = backoff_seconds(delivery.attempts)
+            if error.retry_after is not None:
+                wait = min(max(error.retry_after, 1.0), MAX_RETRY_AFTER_SECONDS)
+            changes = {
+                "status": DeliveryStatus.PENDING,
+                "next_attempt_at": now + datetime.timedelta(seconds=wait),
+                "last_status_code": code,
+                "last_error": str(error)[:500],
+                "lease_until": None,
+            }
+    with transaction.atomic():
+        if not mine.update(**changes):
+            return "lost"
+        DeliveryAttempt.objects.create(
+            delivery_id=delivery.pk,
+            at=started,
+            duration_ms=duration,
+            status_code=status_code if error is None else error.status_code,
+            ok=error is None,
+            permanent=bool(error and error.permanent),
+            error="" if error is None else str(error)[:500],
+        )
+        if error is None and destination.failing_since is not None:
+            Destination.objects.filter(pk=destination.pk).update(failing_since=None, last_error="")
+        elif error is not None and error.permanent and error.blame_destination:
+            Destination.objects.filter(pk=destination.pk, failing_since__isnull=True).update(
+                failing_since=now
+            )
+            Destination.objects.filter(pk=destination.pk).update(last_error=str(error)[:500])
+    if (
+        error is not None
+        and error.status_code == 410
+        and destination.config.get("format") == "zapier"
+    ):
+        # Zapier's REST-hook protocol: the subscriber is gone, unsubscribe it.
+        destination_delete(destination=destination)
+    log = logger.info if outcome == "delivered" else logger.warning
+    log(
+        f"delivery.{outcome}",
+        extra={"delivery": delivery.pk, "destination": destination.pk, "attempt": delivery.attempts,
+               "status_code": changes.get("last_status_code"), "error": changes.get("last_error")},
+    )  # fmt: skip
+    return outcome
+
+
+def deliveries_process(
+    *, worker: str, ids: Sequence[int] | None = None, limit: int = CLAIM_BATCH
+) -> Outcome:
+    """Claim and send due deliveries (of ``ids`` when given), ``limit`` at a time, until none
+    is left; return what happened to them."""
+    total = Outcome()
+    while True:
+        token, rows = deliveries_claim(worker=worker, limit=limit, ids=ids)
+        if not rows:
+            return total
+        tags = _tags_of([d.response for d in rows if d.response is not None])
+        for i, delivery in enumerate(rows):
+            _renew_if_short(rows[i:], token)
+            outcome = _send_one(delivery, token, tags)
+            setattr(total, outcome, getattr(total, outcome) + 1)
+
+
+def _renew_if_short(rows: list[Delivery], token: str) -> None:
+    """Extend the lease of the rest of a batch when it could run out during the next send
+    (a try may take a few requests, each bounded by the outbound timeout)."""
+    now = timezone.now()
+    worst = datetime.timedelta(seconds=8 * settings.OUTBOUND_TIMEOUT_SECONDS)
+    if rows[0].lease_until is None or rows[0].lease_until - now > worst:
+        return
+    lease = now + max(worst, datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS))
+    Delivery.objects.filter(pk__in=[d.pk for d in rows], claimed_by=token).update(lease_until=lease)
+    for row in rows:
+        row.lease_until = lease
+
+
+def _send_one(delivery: Delivery, token: str, tags: dict[int, list[Tag]]) -> str:
+    started = timezone.now()
+    if delivery.lease_until is not None and delivery.lease_until < started:
+        return "lost"  # a slow batch outlived its lease: another worker owns the row now
+    destination = delivery.destination
+    status_code: int | None = None
+    error: TransportError | None = None
+    if destination.kind not in enabled_kinds() or not destination.is_active:
+        error = TransportError("the destination is paused or turned off", permanent=True,
+                               blame_destination=False)  # fmt: skip
+    else:
+        message = message_for(
+            delivery, tags.get(delivery.response_id) if delivery.response_id else None
+        )
+        try:
+            status_code = transport_for(destination).notify(message)
+        except TransportError as exc:
+            error = exc
+        except Exception as exc:  # a bug in a transport must not stop the others
+            logger.exception("delivery.crashed", extra={"delivery": delivery.pk})
+            error = TransportError(f"internal error: {type(exc).__name__}")
+    return _record(delivery, token, started=started, status_code=status_code, error=error)

@@ -1,0 +1,124 @@
+"""Slack incoming webhooks: one Block Kit message per response, in the category's colour.
+
+The channel is the one the hook was made for (Slack no longer lets a message choose it), so
+routing to several channels means one destination per channel hook. Text from people is
+escaped for Slack (``&``, ``<``, ``>``) so a comment can never ping @channel or fake a link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from promoter.core.http import HttpError, post_json
+from promoter.integrations import payload
+from promoter.integrations.transport import (
+    Message,
+    Transport,
+    TransportError,
+    judge,
+    no_reply,
+    require_url,
+)
+from promoter.responses.models import category_for
+
+COLORS = {"promoter": "#15803d", "passive": "#a16207", "detractor": "#b91c1c"}
+COMMENT_LIMIT = 2500  # a section's text holds 3000 characters
+
+
+def escape(text: str) -> str:
+    """Escape text for Slack's mrkdwn (https://api.slack.com/reference/surfaces/formatting)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote(text: str) -> str:
+    return "\n".join("&gt; " + line for line in escape(text).splitlines() or [""])
+
+
+class SlackTransport(Transport):
+    kind = "slack"
+    fields = (
+        (
+            "url",
+            "Incoming-webhook URL",
+            "From Slack: Apps > Incoming WebHooks > Add to a channel (https://hooks.slack.com/…).",
+            True,
+            True,
+        ),
+        ("channel", "Channel", "For your reference, e.g. #feedback.", False, False),
+        (
+            "properties",
+            "Properties to show",
+            "Comma-separated property names, e.g. plan, mrr_amount, account.",
+            False,
+            False,
+        ),
+    )
+
+    @classmethod
+    def validate(
+        cls, config: dict[str, Any], secrets: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        require_url(secrets["url"], "url", "The incoming-webhook URL")
+        names = config.get("properties", "")
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",") if n.strip()]
+        config["properties"] = names[:10]
+        return config, secrets
+
+    def message(self, message: Message) -> dict[str, Any]:
+        """Return the JSON body Slack receives."""
+        response = message.response
+        category = str(category_for(response.survey.kind, response.score))
+        data = payload.response_data(message)
+        person = data["person"] or {}
+        who = person.get("email") or person.get("id") or "Anonymous"
+        title = escape(payload.headline(message))
+        blocks: list[dict[str, Any]] = [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
+        ]
+        if response.comment:
+            comment = response.comment
+            if len(comment) > COMMENT_LIMIT:
+                comment = comment[:COMMENT_LIMIT] + "…"
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quote(comment)}})
+        facts = [f"*Person:* {escape(str(who))}", f"*Survey:* {escape(response.survey.name)}"]
+        for name in self.config.get("properties", []):
+            value = (response.properties or {}).get(name)
+            if value is not None:
+                facts.append(f"*{escape(name)}:* {escape(str(value))}")
+        if message.tags:
+            facts.append("*Tags:* " + escape(", ".join(t.name for t in message.tags)))
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f} for f in facts]}
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Open in Promoter"},
+                        "url": data["dashboard_url"],
+                    }
+                ],
+            }
+        )
+        return {
+            "text": payload.headline(message),
+            "attachments": [{"color": COLORS[category], "blocks": blocks}],
+        }
+
+    def notify(self, message: Message) -> int | None:
+        try:
+            reply = post_json(self.secrets["url"], self.message(message))
+        except HttpError as exc:
+            raise no_reply(exc) from None
+        if reply.status in (403, 404, 410):
+            # invalid_token, no_service, channel_not_found, channel_is_archived…
+            raise TransportError(
+                f"Slack refused the hook (HTTP {reply.status}: {reply.text(100)}):"
+                " make a new incoming webhook and paste its URL",
+                permanent=True,
+                status_code=reply.status,
+            )
+        return judge(reply, service="Slack")

@@ -1,0 +1,122 @@
+"""Zendesk: open a ticket for a response, from the person (the requester's e-mail).
+
+``POST /api/v2/tickets.json`` with API-token authentication (``email/token``), the
+delivery's id as ``Idempotency-Key`` (a retry never opens a second ticket) and the response's
+id as the ticket's ``external_id``. Typical rule: detractors with a comment.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import urlsplit
+
+from promoter.core.errors import ApplicationError
+from promoter.core.http import HttpError, post_json
+from promoter.integrations import payload
+from promoter.integrations.transport import (
+    Message,
+    Transport,
+    TransportError,
+    judge,
+    no_reply,
+    require_url,
+)
+from promoter.responses.models import category_for
+
+SUBJECT_COMMENT_CHARS = 60
+
+
+class ZendeskTransport(Transport):
+    kind = "zendesk"
+    fields = (
+        (
+            "url",
+            "Zendesk address",
+            "Your Zendesk, e.g. https://acme.zendesk.com (or just acme).",
+            False,
+            True,
+        ),
+        ("email", "Agent e-mail", "The agent the API token belongs to.", False, True),
+        ("token", "API token", "Admin Center > Apps and integrations > Zendesk API.", True, True),
+        ("tags", "Ticket tags", "Comma-separated tags added to each ticket.", False, False),
+    )
+
+    @classmethod
+    def validate(
+        cls, config: dict[str, Any], secrets: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        url = config["url"].strip().rstrip("/")
+        if "://" not in url and "." not in url:
+            url = f"https://{url}.zendesk.com"
+        config["url"] = require_url(url, "url", "The Zendesk address")
+        if "@" not in config["email"]:
+            raise ApplicationError(
+                code="invalid",
+                detail="The agent e-mail must be an e-mail address.",
+                fields={"email": "not an e-mail"},
+            )
+        tags = config.get("tags", "")
+        if isinstance(tags, str):
+            tags = [t.strip().replace(" ", "_") for t in tags.split(",") if t.strip()]
+        config["tags"] = tags[:10]
+        return config, secrets
+
+    def ticket(self, message: Message) -> dict[str, Any]:
+        response = message.response
+        person = payload.person_of(response) or {}
+        category = str(category_for(response.survey.kind, response.score))
+        comment = response.comment.strip()
+        subject = payload.headline(message)
+        if comment:
+            short = comment if len(comment) <= SUBJECT_COMMENT_CHARS else comment[:59] + "…"
+            subject += f": “{short}”"
+        lines = [
+            payload.headline(message),
+            "",
+            comment or "(no comment)",
+            "",
+            f"Survey: {response.survey.name}",
+        ]
+        lines += [f"{k}: {v}" for k, v in sorted((response.properties or {}).items())]
+        lines += ["", f"Open in Promoter: {payload.response_url(response)}"]
+        requester: dict[str, Any] = {"email": person["email"]}
+        name = (person.get("properties") or {}).get("name")
+        if name:
+            requester["name"] = str(name)[:100]
+        return {
+            "ticket": {
+                "subject": subject[:150],
+                "comment": {"body": "\n".join(lines), "public": False},
+                "requester": requester,
+                "external_id": str(response.public_id),
+                "tags": ["promoter", f"promoter_{category}", *self.config.get("tags", [])],
+            }
+        }
+
+    def notify(self, message: Message) -> int | None:
+        person = payload.person_of(message.response) or {}
+        if not person.get("email"):
+            raise TransportError(
+                "a Zendesk ticket needs the person's e-mail, and this response has none",
+                permanent=True,
+                blame_destination=False,
+            )
+        login = f"{self.config['email']}/token:{self.secrets['token']}"
+        headers = {
+            "Authorization": "Basic " + base64.b64encode(login.encode()).decode(),
+            "Idempotency-Key": message.id,
+        }
+        url = self.config["url"] + "/api/v2/tickets.json"
+        try:
+            reply = post_json(url, self.ticket(message), headers=headers)
+        except HttpError as exc:
+            raise no_reply(exc) from None
+        if reply.status in (401, 403):
+            host = urlsplit(url).hostname
+            raise TransportError(
+                f"{host} refused the agent e-mail and API token (HTTP {reply.status})",
+                permanent=True,
+                status_code=reply.status,
+            )
+        return judge(reply, service="Zendesk")
