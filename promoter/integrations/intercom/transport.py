@@ -115,7 +115,7 @@ class IntercomTransport(Transport):
         event: dict[str, Any] = {
             "event_name": EVENT_NAME,
             "created_at": int(response.created_at.timestamp()),
-            "id": contact_id,
+            "intercom_user_id": contact_id,
             "metadata": {
                 "score": response.score,
                 "category": category,
