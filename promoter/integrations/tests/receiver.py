@@ -3,10 +3,12 @@ answers from a script (status, headers, body, delay), then 200 once the script r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -69,16 +71,19 @@ class Receiver:
                         answer.body if answer.body is not None else {"ok": True}
                     ).encode()
                 )
-                try:
-                    self.send_response(answer.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    for name, value in answer.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                from http import HTTPStatus
+
+                reason = (
+                    HTTPStatus(answer.status).phrase
+                    if answer.status in HTTPStatus._value2member_map_
+                    else ""
+                )
+                head = [f"HTTP/1.1 {answer.status} {reason}", "Content-Type: application/json",
+                        f"Content-Length: {len(data)}"]  # fmt: skip
+                head += [f"{name}: {value}" for name, value in answer.headers.items()]
+                # One write, as real servers do (small writes meet delayed ACKs).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
 
             do_POST = do_GET = do_PUT = do_DELETE = _handle
 
