@@ -64,20 +64,10 @@ class Receiver:
                         answer = receiver.script.pop(0) if receiver.script else Answer()
                 if answer.delay:
                     time.sleep(answer.delay)
-                data = (
-                    answer.body
-                    if isinstance(answer.body, bytes)
-                    else json.dumps(
-                        answer.body if answer.body is not None else {"ok": True}
-                    ).encode()
-                )
-                from http import HTTPStatus
-
-                reason = (
-                    HTTPStatus(answer.status).phrase
-                    if answer.status in HTTPStatus._value2member_map_
-                    else ""
-                )
+                body_out = answer.body if answer.body is not None else {"ok": True}
+                data = body_out if isinstance(body_out, bytes) else json.dumps(body_out).encode()
+                known = answer.status in HTTPStatus._value2member_map_
+                reason = HTTPStatus(answer.status).phrase if known else ""
                 head = [f"HTTP/1.1 {answer.status} {reason}", "Content-Type: application/json",
                         f"Content-Length: {len(data)}"]  # fmt: skip
                 head += [f"{name}: {value}" for name, value in answer.headers.items()]
