@@ -18,6 +18,7 @@ from django.utils import timezone
 from promoter.integrations import services
 from promoter.integrations.models import Delivery, DeliveryStatus, Event
 from promoter.integrations.tests.receiver import Answer
+from promoter.management.commands.worker import RQ_JOB_CLASS
 from promoter.responses.services import response_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,3 +108,48 @@ def test_a_killed_worker_loses_no_delivery(world, receiver):
     assert set(received) == expected  # every one arrived
     duplicates = len(received) - len(set(received))
     assert duplicates <= stuck  # only those in flight at the kill can arrive twice
+
+
+def test_the_redis_backend_runs_delivery_tasks(world, receiver):
+    """TASKS_BACKEND=rq: the task enqueued on commit goes through Redis (RQ) to a worker."""
+    import redis
+
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis.Redis.from_url(redis_url).flushdb()
+    destination = services.destination_create(
+        project=world.alpha, kind="webhook", name="Hook", data={"url": receiver.url}
+    )
+    services.rule_create(destination=destination, events=[Event.CREATED])
+    response, _ = response_create(
+        public_id=uuid.uuid4(),
+        survey=world.alpha.surveys.get(kind="nps"),
+        end_user=None,
+        score=2,
+        now=timezone.now(),
+    )
+    delivery = services.response_event(response=response, event=Event.CREATED)[0]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "TASKS_BACKEND": "rq",
+        "REDIS_URL": redis_url,
+        "INTEGRATIONS_ALLOW_PRIVATE_IPS": "true",
+    }
+    enqueue = (
+        "from promoter.integrations.tasks import deliveries_send;"
+        f"print(deliveries_send.enqueue([{delivery.pk}]).id)"
+    )
+    run = [sys.executable, "-m", "promoter.cli"]
+    subprocess.run([*run, "shell", "-c", enqueue], env=env, check=True, capture_output=True)
+    assert Delivery.objects.get().status == DeliveryStatus.PENDING  # queued in Redis only
+    done = subprocess.run(
+        [*run, "rqworker", "default", "--burst", "--job-class", RQ_JOB_CLASS],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED, delivery.last_error
+    assert "-sweep" not in delivery.claimed_by  # sent by the RQ task, not by a sweep
+    assert len(receiver.requests) == 1

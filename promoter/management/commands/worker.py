@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 logger = logging.getLogger("promoter.worker")
+# RQ runs django-tasks' tasks only through this job class.
+RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
 
 
 def sweep_forever(*, interval: float, stop: threading.Event) -> None:
@@ -90,12 +92,14 @@ class Command(BaseCommand):
 
     def _run_tasks(self, options: dict[str, Any]) -> None:
         if settings.TASKS_BACKEND == "rq":
-            if options["batch"]:
-                call_command("rqworker", "default", burst=True, verbosity=options["verbosity"])
-            else:
-                call_command(
-                    "rqworker", "default", with_scheduler=True, verbosity=options["verbosity"]
-                )
+            call_command(
+                "rqworker",
+                "default",
+                job_class=RQ_JOB_CLASS,
+                burst=options["batch"],
+                with_scheduler=not options["batch"],
+                verbosity=options["verbosity"],
+            )
             return
         kwargs: dict[str, Any] = {
             "queue_name": options["queue_name"],
