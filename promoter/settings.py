@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from promoter.env import (
@@ -123,6 +124,7 @@ DEMO_MODE = env_bool("PROMOTER_DEMO", False)
 # Background tasks (docs/operations.md): the database queue by default (`promoter worker`), or
 # Redis through RQ for many workers (TASKS_BACKEND=rq, which needs REDIS_URL).
 TASKS_BACKEND = env_str("TASKS_BACKEND", "db")
+TASKS: dict[str, dict[str, Any]]
 if TASKS_BACKEND == "db":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 elif TASKS_BACKEND == "rq":

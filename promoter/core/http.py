@@ -73,7 +73,7 @@ def _guarded_connect(
         infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise HttpError(f"cannot resolve {host}: {exc.strerror}", transient=True) from None
-    refused = [info[4][0] for info in infos if not address_allowed(info[4][0])]
+    refused = [str(info[4][0]) for info in infos if not address_allowed(str(info[4][0]))]
     if refused:
         raise HttpError(
             f"{host} resolves to a private or reserved address ({refused[0]}): refused",
