@@ -33,17 +33,16 @@ from promoter.ingest.selectors import (
     surveys_for_key,
 )
 from promoter.integrations.models import Event
-from promoter.integrations.services import response_event, routes_for
+from promoter.integrations.services import response_changed, response_stored, routes_for
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_upsert
-from promoter.responses.models import Response, Tag, category_for
+from promoter.responses.models import Response, category_for
 from promoter.responses.services import (
     autotag_rules_for,
     check_score,
     clean_comment,
     decline_create,
     display_create,
-    response_autotag,
     response_comment_set,
     response_create,
 )
@@ -357,10 +356,7 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
         with transaction.atomic():
             response, created = response_create(**fields, now=timezone.now())
             if created:
-                added = response_autotag(response=response, new=True, rules=autotag_rules)
-                response_event(response=response, event=Event.CREATED, rules=routes)
-                for tag in Tag.objects.filter(pk__in=added) if added else ():
-                    response_event(response=response, event=Event.TAGGED, tag=tag, rules=routes)
+                response_stored(response=response, autotag_rules=autotag_rules, routes=routes)
     return Status(201 if created else 200, _response_out(response, survey))
 
 
@@ -395,11 +391,7 @@ def response_comment(
             response=response, comment=payload.comment, now=timezone.now(), sentiment=sentiment
         )
         if response.comment != before:
-            added = response_autotag(response=response)
-            routes = routes_for(project_id=project.pk, events=[Event.UPDATED, Event.TAGGED])
-            response_event(response=response, event=Event.UPDATED, rules=routes)
-            for tag in Tag.objects.filter(pk__in=added) if added else ():
-                response_event(response=response, event=Event.TAGGED, tag=tag, rules=routes)
+            response_changed(response=response)
     return _response_out(response, response.survey)
 
 

@@ -23,6 +23,8 @@ class EndUser(models.Model):
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # Their address bounced: no more e-mail until it is fixed (a new address clears it).
+    bounced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
