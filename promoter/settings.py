@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "promoter.people",
     "promoter.surveys",
     "promoter.responses",
+    "promoter.channels",
     "promoter.integrations",
     "promoter.analytics",
     "promoter.text",

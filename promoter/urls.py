@@ -3,6 +3,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from promoter.accounts import views as accounts
+from promoter.channels import views as channels
 from promoter.dashboard import analytics_views as analytics
 from promoter.dashboard import reasons_views as reasons
 from promoter.dashboard import tags_views as tags
@@ -23,6 +24,16 @@ urlpatterns = [
     path("w/promoter.js", ingest.widget_js, name="widget-js"),
     path("w/promoter.<str:version>.js", ingest.widget_js_versioned, name="widget-js-versioned"),
     path("demo/", ingest.demo_page, name="demo"),
+    # E-mail and link surveys: public pages, reached without a login (promoter/channels).
+    path("e/<str:token>/<int:score>/", channels.email_answer, name="email-answer"),
+    path("e/<str:token>/", channels.email_answer_page, name="email-answer-page"),
+    path("u/<str:token>/", channels.email_unsubscribe, name="email-unsubscribe"),
+    path("l/<str:survey_id>/", channels.link_survey, name="link-survey"),
+    path(
+        "l/<str:survey_id>/r/<str:token>/",
+        channels.link_survey_comment,
+        name="link-survey-comment",
+    ),
     path("vendor/<str:version>/<str:name>", vendor_view, name="vendor-asset"),
     path("setup/", accounts.first_run, name="first-run"),
     path(

@@ -31,10 +31,19 @@ class SmtpSink:
         from aiosmtpd.controller import Controller
 
         self.messages: list[dict[str, Any]] = []
+        self.refuse: set[str] = set()  # recipients answered "550 no such user"
         self.lock = threading.Lock()
         sink = self
 
         class Handler:
+            async def handle_RCPT(
+                self, server: Any, session: Any, envelope: Any, address: str, options: Any
+            ) -> str:
+                if address.lower() in sink.refuse:
+                    return "550 5.1.1 No such user here"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
                 parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 with sink.lock:

@@ -22,16 +22,26 @@ logger = logging.getLogger("promoter.worker")
 RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
 
 
-def sweep_forever(*, interval: float, stop: threading.Event) -> None:
-    """Send due deliveries every ``interval`` seconds until ``stop`` is set."""
+def sweep_once(name: str) -> None:
+    """Do the work that is due and that no task carries: autopilot invitations, e-mail
+    invitations and deliveries whose time has come, and the claims of dead workers."""
+    from promoter.channels.services import autopilot_schedule_due, invitations_send_due
     from promoter.integrations.services import deliveries_process
+
+    autopilot_schedule_due()
+    invitations_send_due(worker=name)
+    deliveries_process(worker=name)
+
+
+def sweep_forever(*, interval: float, stop: threading.Event) -> None:
+    """Run :func:`sweep_once` every ``interval`` seconds until ``stop`` is set."""
     from promoter.integrations.tasks import worker_name
 
     name = worker_name() + "-sweep"
     while not stop.is_set():
         try:
             close_old_connections()
-            deliveries_process(worker=name)
+            sweep_once(name)
         except Exception:  # the database restarts: try again next round
             logger.exception("worker.sweep_failed")
         finally:
@@ -64,12 +74,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch"]:
             self._run_tasks(options)
+            from promoter.channels.services import autopilot_schedule_due, invitations_send_due
             from promoter.integrations.services import deliveries_process
             from promoter.integrations.tasks import worker_name
 
+            autopilot = autopilot_schedule_due()
+            sent = invitations_send_due(worker=worker_name())
             outcome = deliveries_process(worker=worker_name())
             self.stdout.write(
-                f"deliveries: {outcome.delivered} delivered, {outcome.retrying} to retry,"
+                f"autopilot: {autopilot} scheduled; invitations: {sent.sent} sent,"
+                f" {sent.skipped} skipped, {sent.bounced} bounced;"
+                f" deliveries: {outcome.delivered} delivered, {outcome.retrying} to retry,"
                 f" {outcome.failed} failed"
             )
             return
