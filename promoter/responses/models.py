@@ -27,12 +27,16 @@ class Category(models.TextChoices):
     DETRACTOR = "detractor", "Detractor"
 
 
+# Per survey kind: (lowest promoter score, highest detractor score).
+CATEGORY_LIMITS = {"nps": (9, 6), "csat": (4, 2), "ces": (5, 3)}
+
+
 def category_for(kind: str, score: int) -> Category:
     """Return the category of ``score`` on the scale of a survey ``kind``.
 
     NPS: 9-10 promoter, 7-8 passive, 0-6 detractor. CSAT: 4-5 / 3 / 1-2. CES: 5-7 / 4 / 1-3.
     """
-    high, low = {"nps": (9, 6), "csat": (4, 2), "ces": (5, 3)}[kind]
+    high, low = CATEGORY_LIMITS[kind]
     if score >= high:
         return Category.PROMOTER
     if score <= low:
@@ -200,6 +204,8 @@ class Note(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
     )
     body = models.TextField()
+    # The teammates it @mentions (user ids), who are told by e-mail.
+    mentions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -253,3 +259,61 @@ class AutoTagRule(models.Model):
         if not self.backfill_total:
             return 100.0 if self.backfill_finished_at else 0.0
         return min(100.0, 100.0 * self.backfill_done / self.backfill_total)
+
+
+class ReplyStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Reply(models.Model):
+    """An e-mail from a teammate to the person who answered: closing the loop. Their answer
+    goes to the teammate (Reply-To), threaded under the response's first reply."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    response = models.ForeignKey(Response, models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    to_email = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    message_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=ReplyStatus.choices)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["response", "created_at"], name="reply_response_created")]
+
+    def __str__(self) -> str:
+        return f"reply to {self.to_email} on {self.response_id}"
+
+
+class ActivityKind(models.TextChoices):
+    NOTE = "note", "Note"
+    REPLY = "reply", "Reply"
+    ASSIGNED = "assigned", "Assigned"
+    UNASSIGNED = "unassigned", "Unassigned"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+class Activity(models.Model):
+    """What a teammate did on a response, and when: its history."""
+
+    response = models.ForeignKey(Response, models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=ActivityKind.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["response", "created_at"], name="activity_response_created")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.response_id}"
