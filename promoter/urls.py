@@ -5,6 +5,7 @@ from django.urls import include, path
 from promoter.accounts import views as accounts
 from promoter.channels import views as channels
 from promoter.dashboard import analytics_views as analytics
+from promoter.dashboard import followup_views as followup
 from promoter.dashboard import reasons_views as reasons
 from promoter.dashboard import tags_views as tags
 from promoter.dashboard import views as dashboard
@@ -82,6 +83,32 @@ urlpatterns = [
     path("p/<slug:slug>/segments/", analytics.segments, name="project-segments"),
     path("p/<slug:slug>/compare/", analytics.compare, name="project-compare"),
     path("p/<slug:slug>/reasons/", reasons.top_reasons, name="project-reasons"),
+    path("p/<slug:slug>/follow-up/", followup.followup, name="project-followup"),
+    path(
+        "p/<slug:slug>/responses/<str:response_id>/",
+        followup.response_detail,
+        name="project-response",
+    ),
+    path(
+        "p/<slug:slug>/responses/<str:response_id>/reply/",
+        followup.response_reply,
+        name="project-response-reply",
+    ),
+    path(
+        "p/<slug:slug>/responses/<str:response_id>/note/",
+        followup.response_note,
+        name="project-response-note",
+    ),
+    path(
+        "p/<slug:slug>/responses/<str:response_id>/assign/",
+        followup.response_assign,
+        name="project-response-assign",
+    ),
+    path(
+        "p/<slug:slug>/responses/<str:response_id>/status/",
+        followup.response_status,
+        name="project-response-status",
+    ),
     path(
         "p/<slug:slug>/reasons/theme-to-tag/",
         reasons.theme_to_tag,

@@ -73,6 +73,24 @@ def _tagged_response(world) -> dict[str, str]:
     return kwargs | {"tag_id": str(tag.public_id)}
 
 
+def _emailed_response(world) -> dict[str, str]:
+    from promoter.people.models import EndUser
+
+    kwargs = _response(world)
+    now = datetime.datetime.now(datetime.UTC)
+    person = EndUser.objects.create(
+        project=world.alpha, email="jane@example.com", first_seen_at=now, last_seen_at=now
+    )
+    Response.objects.filter(public_id=kwargs["response_id"]).update(end_user=person)
+    return kwargs
+
+
+def _assigned_response(world) -> dict[str, str]:
+    kwargs = _response(world)
+    Response.objects.filter(public_id=kwargs["response_id"]).update(assignee=world.member)
+    return kwargs
+
+
 def _tag(world) -> dict[str, str]:
     tag_get_or_create(project=world.alpha, name="Target")
     return {"tag_id": str(tag_get_or_create(project=world.alpha, name="Pricing").public_id)}
@@ -148,6 +166,14 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-tag-rule-delete": [("post", {}, _rule, ADMIN_WRITE)],
     "project-tag-rule-backfill": [("post", {}, _rule, ADMIN_WRITE)],
     "project-tag-rule-progress": [("get", {}, _rule, READ)],
+    "project-followup": [("get", {}, _a_response, READ)],
+    "project-response": [("get", {}, _response, READ)],
+    "project-response-reply": [
+        ("post", {"subject": "Hi", "body": "Thanks"}, _emailed_response, MEMBER_WRITE)
+    ],
+    "project-response-note": [("post", {"body": "Call them"}, _response, MEMBER_WRITE)],
+    "project-response-assign": [("post", {"assignee": ""}, _assigned_response, MEMBER_WRITE)],
+    "project-response-status": [("post", {"status": "closed"}, _response, MEMBER_WRITE)],
 }
 
 CASES = [
@@ -176,6 +202,22 @@ def _snapshot(project: Project) -> tuple:
         sorted(Invitation.objects.filter(project=project).values_list("email", "role")),
         sorted(project.surveys.values_list("kind", "name", "is_active", "resurvey_after_days")),
         _tags_snapshot(project),
+        _triage_snapshot(project),
+    )
+
+
+def _triage_snapshot(project: Project) -> tuple:
+    from promoter.responses.models import Activity, Note, Reply
+
+    return (
+        sorted(
+            Response.objects.filter(project=project).values_list(
+                "public_id", "status", "assignee__email"
+            )
+        ),
+        Note.objects.filter(response__project=project).count(),
+        Reply.objects.filter(response__project=project).count(),
+        Activity.objects.filter(response__project=project).count(),
     )
 
 

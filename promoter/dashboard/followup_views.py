@@ -1,0 +1,201 @@
+"""Closing the loop: a response's page (history, reply by e-mail, notes, assignment, status)
+and the Follow-up inbox of open detractors and unanswered comments.
+
+Members and above act; viewers read. The person's text and every teammate's text render
+escaped (Django templates); replies are sent by :mod:`promoter.responses.triage`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from promoter.accounts.access import membership_get_for_user
+from promoter.accounts.models import Role, User
+from promoter.core.errors import ApplicationError
+from promoter.responses import triage
+from promoter.responses.models import Response, Status
+from promoter.responses.selectors import response_get_in_project
+
+INBOX_PAGE = 50
+
+
+def _members(project: Any) -> list[User]:
+    return list(User.objects.filter(memberships__project=project).order_by("first_name", "email"))
+
+
+def _response_page(request: HttpRequest, slug: str, response_id: str, **extra: Any) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    response = response_get_in_project(project=project, public_id=response_id)
+    response = (
+        Response.objects.select_related("survey", "end_user", "assignee")
+        .prefetch_related("response_tags__tag")
+        .get(pk=response.pk)
+    )
+    can_act = membership.has_role(Role.MEMBER)
+    subject, body = triage.reply_template(response=response, author=request.user)
+    notes = {str(n.public_id): n for n in response.notes.select_related("author")}
+    replies = {str(r.public_id): r for r in response.replies.select_related("author")}
+    timeline = []
+    for activity in triage.history(response=response):
+        item: dict[str, Any] = {"activity": activity}
+        if activity.kind == "note":
+            item["note"] = notes.get(activity.detail.get("note", ""))
+        elif activity.kind == "reply":
+            item["reply"] = replies.get(activity.detail.get("reply", ""))
+        timeline.append(item)
+    context = {
+        "membership": membership,
+        "project": project,
+        "r": response,
+        "can_act": can_act,
+        "members": _members(project),
+        "timeline": timeline,
+        "reply_subject": extra.pop("reply_subject", subject),
+        "reply_body": extra.pop("reply_body", body),
+        "note_body": extra.pop("note_body", ""),
+        "can_reply": bool(response.end_user and response.end_user.email),
+        **extra,
+    }
+    return render(request, "dashboard/response.html", context, status=extra.get("status", 200))
+
+
+@login_required
+@require_GET
+def response_detail(request: HttpRequest, slug: str, response_id: str) -> HttpResponse:
+    return _response_page(request, slug, response_id)
+
+
+def _acting(request: HttpRequest, slug: str, response_id: str) -> tuple[Any, Response]:
+    membership = membership_get_for_user(user=request.user, slug=slug, role=Role.MEMBER)
+    return membership, response_get_in_project(project=membership.project, public_id=response_id)
+
+
+def _back(slug: str, response: Response) -> HttpResponse:
+    return redirect(reverse("project-response", args=[slug, response.public_id]))
+
+
+@login_required
+@require_POST
+def response_reply(request: HttpRequest, slug: str, response_id: str) -> HttpResponse:
+    _membership, response = _acting(request, slug, response_id)
+    subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
+    try:
+        reply = triage.reply_send(
+            response=response, author=request.user, subject=subject, body=body
+        )
+    except ApplicationError as exc:
+        return _response_page(
+            request, slug, response_id, reply_error=exc.detail, reply_subject=subject,
+            reply_body=body, status=400,
+        )  # fmt: skip
+    if reply.status == "sent":
+        messages.success(request, f"Reply sent to {reply.to_email}.")
+    else:
+        messages.error(request, f"The reply could not be sent: {reply.error}")
+    return _back(slug, response)
+
+
+@login_required
+@require_POST
+def response_note(request: HttpRequest, slug: str, response_id: str) -> HttpResponse:
+    _membership, response = _acting(request, slug, response_id)
+    body = request.POST.get("body", "")
+    try:
+        note = triage.note_add(response=response, author=request.user, body=body)
+    except ApplicationError as exc:
+        return _response_page(
+            request, slug, response_id, note_error=exc.detail, note_body=body, status=400
+        )
+    told = len(note.mentions)
+    messages.success(request, "Note added" + (f"; {told} teammate(s) told." if told else "."))
+    return _back(slug, response)
+
+
+@login_required
+@require_POST
+def response_assign(request: HttpRequest, slug: str, response_id: str) -> HttpResponse:
+    membership, response = _acting(request, slug, response_id)
+    chosen = request.POST.get("assignee", "")
+    assignee = None
+    if chosen:
+        assignee = User.objects.filter(
+            public_id__in=[chosen] if _is_uuid(chosen) else [],
+            memberships__project=membership.project,
+        ).first()
+        if assignee is None:
+            messages.error(request, "Assign to a member of this project.")
+            return _back(slug, response)
+    triage.response_assign(response=response, assignee=assignee, actor=request.user)
+    messages.success(
+        request, f"Assigned to {assignee.get_full_name() or assignee.email}." if assignee
+        else "Unassigned.",
+    )  # fmt: skip
+    return _after(request, slug, response)
+
+
+@login_required
+@require_POST
+def response_status(request: HttpRequest, slug: str, response_id: str) -> HttpResponse:
+    _membership, response = _acting(request, slug, response_id)
+    try:
+        triage.response_set_status(
+            response=response, status=request.POST.get("status", ""), actor=request.user
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Closed." if response.status == Status.CLOSED else "Reopened.")
+    return _after(request, slug, response)
+
+
+def _after(request: HttpRequest, slug: str, response: Response) -> HttpResponse:
+    if request.POST.get("next") == "inbox":
+        return redirect(reverse("project-followup", args=[slug]))
+    return _back(slug, response)
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@login_required
+@require_GET
+def followup(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Follow-up inbox: open detractors and comments nobody answered, oldest first."""
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    qs = triage.followup_queryset(project=project).select_related("survey", "end_user", "assignee")
+    who = request.GET.get("assignee", "")
+    if who == "me":
+        qs = qs.filter(assignee=request.user)
+    elif who == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif who and _is_uuid(who):
+        qs = qs.filter(assignee__public_id=who)
+    page = Paginator(qs, INBOX_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "membership": membership,
+        "project": project,
+        "page": page,
+        "cards": list(page.object_list),
+        "counts": triage.followup_counts(project=project),
+        "who": who,
+        "members": _members(project),
+        "can_act": membership.has_role(Role.MEMBER),
+    }
+    return render(request, "dashboard/followup.html", context)
