@@ -5,6 +5,7 @@ from django.urls import include, path
 from promoter.accounts import views as accounts
 from promoter.channels import views as channels
 from promoter.dashboard import analytics_views as analytics
+from promoter.dashboard import email_views as email
 from promoter.dashboard import followup_views as followup
 from promoter.dashboard import reasons_views as reasons
 from promoter.dashboard import tags_views as tags
@@ -84,6 +85,18 @@ urlpatterns = [
     path("p/<slug:slug>/compare/", analytics.compare, name="project-compare"),
     path("p/<slug:slug>/reasons/", reasons.top_reasons, name="project-reasons"),
     path("p/<slug:slug>/follow-up/", followup.followup, name="project-followup"),
+    path("p/<slug:slug>/email/", email.email_surveys, name="project-email"),
+    path("p/<slug:slug>/email/send/", email.invitations_send, name="project-invitations-send"),
+    path(
+        "p/<slug:slug>/email/autopilot/<str:survey_id>/",
+        email.autopilot_configure,
+        name="project-autopilot",
+    ),
+    path(
+        "p/<slug:slug>/email/autopilot/<str:survey_id>/people/",
+        email.autopilot_members,
+        name="project-autopilot-members",
+    ),
     path(
         "p/<slug:slug>/responses/<str:response_id>/",
         followup.response_detail,

@@ -126,6 +126,35 @@ def invitation_schedule(
     return invitation
 
 
+def invitations_schedule_many(
+    *,
+    project: Project,
+    survey: Survey,
+    rows: list[Any],
+    source: str,
+    send_at: datetime.datetime | None = None,
+) -> list[Invitation]:
+    """Schedule an invitation per row of :func:`promoter.channels.people_csv.parse`, all or
+    none."""
+    with transaction.atomic():
+        return [
+            invitation_schedule(
+                project=project,
+                survey=survey,
+                identity=Identity(
+                    email=row.email,
+                    external_id=row.external_id or None,
+                    locale=row.locale,
+                    properties=row.properties,
+                ),
+                source=source,
+                properties=row.properties,
+                send_at=send_at,
+            )
+            for row in rows
+        ]
+
+
 def _send_on_commit(invitation_id: int) -> None:
     from promoter.channels.tasks import invitation_send  # tasks import these services
 

@@ -85,6 +85,24 @@ def _emailed_response(world) -> dict[str, str]:
     return kwargs
 
 
+def _autopilot_survey(world) -> dict[str, str]:
+    from promoter.channels.services import autopilot_configure
+
+    survey = world.alpha.surveys.get(kind="nps")
+    autopilot_configure(survey=survey, interval_days=90, is_active=True)
+    return {"survey_id": str(survey.public_id)}
+
+
+class _Send(dict):
+    """The send form: it names the survey, known only once the world exists."""
+
+    def __init__(self) -> None:
+        super().__init__(people="ann@example.com")
+
+
+_SEND = _Send()
+
+
 def _assigned_response(world) -> dict[str, str]:
     kwargs = _response(world)
     Response.objects.filter(public_id=kwargs["response_id"]).update(assignee=world.member)
@@ -167,6 +185,12 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-tag-rule-backfill": [("post", {}, _rule, ADMIN_WRITE)],
     "project-tag-rule-progress": [("get", {}, _rule, READ)],
     "project-followup": [("get", {}, _a_response, READ)],
+    "project-email": [("get", {}, _no_args, READ)],
+    "project-invitations-send": [("post", _SEND, _no_args, MEMBER_WRITE)],
+    "project-autopilot": [("post", {"interval_days": "30", "active": "on"}, _survey, ADMIN_WRITE)],
+    "project-autopilot-members": [
+        ("post", {"people": "ann@example.com"}, _autopilot_survey, ADMIN_WRITE)
+    ],
     "project-response": [("get", {}, _response, READ)],
     "project-response-reply": [
         ("post", {"subject": "Hi", "body": "Thanks"}, _emailed_response, MEMBER_WRITE)
@@ -218,6 +242,17 @@ def _triage_snapshot(project: Project) -> tuple:
         Note.objects.filter(response__project=project).count(),
         Reply.objects.filter(response__project=project).count(),
         Activity.objects.filter(response__project=project).count(),
+        _channels_snapshot(project),
+    )
+
+
+def _channels_snapshot(project: Project) -> tuple:
+    from promoter.channels.models import Autopilot, AutopilotMember, Invitation
+
+    return (
+        sorted(Invitation.objects.filter(project=project).values_list("end_user__email", "status")),
+        sorted(Autopilot.objects.filter(project=project).values_list("interval_days", "is_active")),
+        AutopilotMember.objects.filter(autopilot__project=project).count(),
     )
 
 
@@ -242,6 +277,8 @@ def test_access(world, name, index, role):
     kwargs = kwargs_factory(world)
     url = reverse(name, kwargs={"slug": world.alpha.slug, **kwargs})
     before = _snapshot(world.alpha)
+    if isinstance(data, _Send):
+        data = {**data, "survey": str(world.alpha.surveys.get(kind="nps").public_id)}
     response = getattr(world.client_for(role), method)(url, data)
     if role == "anonymous":
         assert response.status_code == 302

@@ -1,0 +1,161 @@
+"""E-mail and link surveys on the dashboard: send a survey to a list of people (pasted or a
+CSV file), follow the invitations, run autopilot, and copy each survey's public link."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from promoter.accounts.access import membership_get_for_user, survey_get_in_project
+from promoter.accounts.models import Role
+from promoter.channels import people_csv, services
+from promoter.channels.models import Autopilot, AutopilotMember, Invitation, InvitationSource
+from promoter.core.errors import ApplicationError
+from promoter.people.models import EndUser
+from promoter.people.services import Identity
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+@login_required
+@require_GET
+def email_surveys(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug)
+    project = membership.project
+    surveys = list(project.surveys.order_by("created_at", "pk"))
+    autopilots = {a.survey_id: a for a in Autopilot.objects.filter(project=project)}
+    members = {}
+    for autopilot in autopilots.values():
+        members[autopilot.survey_id] = autopilot.members.count()
+    invitations = (
+        Invitation.objects.filter(project=project)
+        .select_related("survey", "end_user", "response")
+        .order_by("-created_at", "-pk")[:100]
+    )
+    rows = [
+        {
+            "survey": s,
+            "autopilot": autopilots.get(s.pk),
+            "members": members.get(s.pk, 0),
+            "link": request.build_absolute_uri(reverse("link-survey", args=[s.public_id])),
+        }
+        for s in surveys
+    ]
+    context = {
+        "membership": membership,
+        "project": project,
+        "rows": rows,
+        "surveys": surveys,
+        "invitations": invitations,
+        "can_send": membership.has_role(Role.MEMBER),
+        "can_manage": membership.has_role(Role.ADMIN),
+    }
+    return render(request, "dashboard/email.html", context)
+
+
+def _page(slug: str) -> HttpResponse:
+    return redirect(reverse("project-email", args=[slug]))
+
+
+@login_required
+@require_POST
+def invitations_send(request: HttpRequest, slug: str) -> HttpResponse:
+    """Schedule the survey for the pasted people or the uploaded CSV, now or in N days."""
+    membership = membership_get_for_user(user=request.user, slug=slug, role=Role.MEMBER)
+    project = membership.project
+    survey = survey_get_in_project(project=project, public_id=request.POST.get("survey", ""))
+    upload = request.FILES.get("file")
+    try:
+        if upload is not None:
+            if upload.size and upload.size > MAX_UPLOAD_BYTES:
+                raise ApplicationError(
+                    code="invalid", detail="The file is over 5 MB.", fields={"file": "too big"}
+                )
+            rows = people_csv.parse(upload.read())
+            source = InvitationSource.CSV
+        else:
+            rows = people_csv.parse(request.POST.get("people", ""))
+            source = InvitationSource.DASHBOARD
+        days = int(request.POST.get("delay_days") or 0)
+        if not 0 <= days <= 365:
+            raise ApplicationError(
+                code="invalid", detail="Send within a year.", fields={"delay_days": "0-365"}
+            )
+        send_at = timezone.now() + datetime.timedelta(days=days) if days else None
+        scheduled = services.invitations_schedule_many(
+            project=project, survey=survey, rows=rows, source=source, send_at=send_at
+        )
+    except ValueError:
+        messages.error(request, "The delay must be a whole number of days.")
+        return _page(slug)
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+        return _page(slug)
+    when = "now" if not send_at else f"on {send_at:%Y-%m-%d}"
+    messages.success(
+        request,
+        f"Scheduled {len(scheduled)} invitation(s) to {survey.name}, sent {when}; people"
+        " who were surveyed recently or unsubscribed are skipped (see the list).",
+    )
+    return _page(slug)
+
+
+@login_required
+@require_POST
+def autopilot_configure(request: HttpRequest, slug: str, survey_id: str) -> HttpResponse:
+    membership = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
+    survey = survey_get_in_project(project=membership.project, public_id=survey_id)
+    try:
+        interval = int(request.POST.get("interval_days") or 0)
+        services.autopilot_configure(
+            survey=survey, interval_days=interval, is_active=request.POST.get("active") == "on"
+        )
+    except ValueError:
+        messages.error(request, "Re-survey every how many days? Give a whole number.")
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"Autopilot of {survey.name} saved.")
+    return _page(slug)
+
+
+@login_required
+@require_POST
+def autopilot_members(request: HttpRequest, slug: str, survey_id: str) -> HttpResponse:
+    """Add the pasted people to a survey's autopilot, or remove them (``action=remove``)."""
+    membership = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
+    project = membership.project
+    survey = survey_get_in_project(project=project, public_id=survey_id)
+    autopilot = Autopilot.objects.filter(survey=survey).first()
+    if autopilot is None:
+        messages.error(request, "Turn autopilot on for this survey first.")
+        return _page(slug)
+    try:
+        rows = people_csv.parse(request.POST.get("people", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+        return _page(slug)
+    if request.POST.get("action") == "remove":
+        removed = 0
+        for row in rows:
+            person = EndUser.objects.filter(project=project, email__iexact=row.email).first()
+            if person is not None:
+                removed += services.autopilot_member_remove(autopilot=autopilot, end_user=person)
+        messages.success(request, f"Removed {removed} people from autopilot.")
+        return _page(slug)
+    for row in rows:
+        services.autopilot_member_add(
+            autopilot=autopilot,
+            identity=Identity(email=row.email, external_id=row.external_id or None),
+            properties=row.properties,
+        )
+    total = AutopilotMember.objects.filter(autopilot=autopilot).count()
+    messages.success(request, f"Autopilot now has {total} people; new ones are surveyed soon.")
+    return _page(slug)
