@@ -44,6 +44,17 @@ class ProjectSettingsForm(forms.ModelForm):
         help_text="One origin a line, e.g. https://app.example.com: the widget answers only these.",
     )
     timezone = forms.ChoiceField(choices=_timezone_choices)
+    smtp_url = forms.CharField(
+        required=False,
+        label="Mail server",
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=(
+            "Send this project's surveys and replies through your own server:"
+            " smtp://user:password@host:25, smtp+tls://…:587 or smtps://…:465. Blank keeps"
+            " the one saved (never shown again); write 'none' to go back to the installation's."
+        ),
+    )
 
     class Meta:
         model = Project
@@ -53,8 +64,10 @@ class ProjectSettingsForm(forms.ModelForm):
             "allowed_origins",
             "require_identity_verification",
             "fatigue_days",
+            "email_from",
+            "smtp_url",
         ]
-        labels = {"fatigue_days": "Survey-fatigue guard (days)"}
+        labels = {"fatigue_days": "Survey-fatigue guard (days)", "email_from": "Mail sender"}
         help_texts = {
             "fatigue_days": "Never survey one person more often than this, across all surveys.",
             "require_identity_verification": (
@@ -66,6 +79,34 @@ class ProjectSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance and not self.is_bound:
             self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origins or [])
+
+    def clean_smtp_url(self) -> str:
+        from promoter.accounts.mail import smtp_url_check
+
+        value = self.cleaned_data["smtp_url"].strip()
+        if not value:
+            return self.instance.smtp_url if self.instance else ""
+        if value.lower() == "none":
+            return ""
+        try:
+            return smtp_url_check(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_email_from(self) -> str:
+        from email.utils import parseaddr
+
+        from django.core.validators import validate_email
+
+        value = self.cleaned_data["email_from"].strip()
+        if value:
+            try:
+                validate_email(parseaddr(value)[1])
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    "Write an address, or a name and an address: Acme <support@acme.com>."
+                ) from None
+        return value
 
     def clean_allowed_origins(self) -> list[str]:
         from urllib.parse import urlsplit

@@ -58,6 +58,10 @@ class Project(models.Model):
     # Survey-fatigue guard: no person is asked any survey (any kind, any channel) more often.
     fatigue_days = models.PositiveIntegerField(default=30)
     look = models.JSONField(default=dict, blank=True)
+    # The project's own mail server for surveys and replies (smtp://, smtp+tls://, smtps://);
+    # blank: the installation's EMAIL_URL. A secret: written, never shown again.
+    smtp_url = models.CharField(max_length=500, blank=True)
+    email_from = models.CharField(max_length=254, blank=True)  # "Acme <support@acme.com>"
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

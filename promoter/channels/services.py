@@ -17,16 +17,17 @@ import smtplib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from promoter.accounts.mail import connection_for, sender_for
 from promoter.accounts.models import Project
 from promoter.channels import links
 from promoter.channels.models import (
@@ -283,7 +284,7 @@ def invitation_deliver(*, invitation: Invitation, token: str) -> str:
     message_id = make_msgid(domain=_mail_domain())
     mail = invitation_mail(invitation, message_id=message_id)
     try:
-        get_connection(timeout=settings.OUTBOUND_TIMEOUT_SECONDS).send_messages([mail])
+        connection_for(invitation.project).send_messages([mail])
     except smtplib.SMTPRecipientsRefused:
         with transaction.atomic():
             _finish(invitation, token, status=InvitationStatus.BOUNCED, reason="refused")
@@ -351,8 +352,10 @@ def invitation_mail(invitation: Invitation, *, message_id: str) -> EmailMultiAlt
         "unsubscribe_url": links.unsubscribe_url(token),
         "site_name": settings.SITE_NAME,
     }
+    name, address = sender_for(project)
     mail = EmailMultiAlternatives(
         subject=texts["question"][:200],
+        from_email=formataddr((name or project.name, address)),
         body=render_to_string("channels/invitation.txt", context),
         to=[person.email or ""],
         headers={

@@ -13,17 +13,18 @@ import logging
 import re
 import smtplib
 from dataclasses import dataclass
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import formataddr, make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
+from promoter.accounts.mail import connection_for, sender_for
 from promoter.accounts.models import Membership, Project, User
 from promoter.core.errors import ApplicationError
 from promoter.responses.models import (
@@ -215,7 +216,7 @@ def reply_send(*, response: Response, author: User, subject: str, body: str) -> 
             code="invalid", detail="That message is too long.", fields={"body": "too long"}
         )
     project = response.survey.project
-    _name, sender = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    _name, sender = sender_for(project)
     teammate = author.get_full_name() or author.email
     domain = sender.split("@", 1)[-1] or "promoter.local"
     message_id = make_msgid(domain=domain)
@@ -235,7 +236,7 @@ def reply_send(*, response: Response, author: User, subject: str, body: str) -> 
     mail.attach_alternative(f'<div style="font-family:Arial,sans-serif">{html}</div>', "text/html")
     status, error = ReplyStatus.SENT, ""
     try:
-        get_connection(timeout=settings.OUTBOUND_TIMEOUT_SECONDS).send_messages([mail])
+        connection_for(project).send_messages([mail])
     except (smtplib.SMTPException, OSError) as exc:
         status, error = ReplyStatus.FAILED, str(exc)[:300]
         logger.warning("reply.failed", extra={"response": response.pk, "error": error})

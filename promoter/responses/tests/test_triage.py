@@ -131,3 +131,37 @@ def test_the_inbox_holds_open_detractors_and_unanswered_comments_oldest_first(wo
     counts = triage.followup_counts(project=world.alpha)
     assert (counts.total, counts.unassigned) == (3, 2)
     assert counts.by_assignee == [(world.member, 1)]
+
+
+def test_a_project_with_its_own_mail_server_uses_it(world, smtp, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the installation's
+    client = world.client_for("admin")
+    from django.urls import reverse
+
+    form = {
+        "name": "Alpha", "timezone": "UTC", "allowed_origins": "", "fatigue_days": "30",
+        "email_from": "Alpha Support <support@alpha.example>",
+        "smtp_url": f"smtp://mailer:s3cret-pass@127.0.0.1:{smtp.port}",
+    }  # fmt: skip
+    assert client.post(reverse("project-settings", args=["alpha"]), form).status_code == 302
+    world.alpha.refresh_from_db()
+    assert world.alpha.smtp_url.endswith(f"@127.0.0.1:{smtp.port}")
+    page = client.get(reverse("project-settings", args=["alpha"])).content.decode()
+    assert "s3cret-pass" not in page  # a secret is never shown again
+    # Saving without retyping it keeps it.
+    client.post(reverse("project-settings", args=["alpha"]), {**form, "smtp_url": ""})
+    world.alpha.refresh_from_db()
+    assert "s3cret-pass" in world.alpha.smtp_url
+    # The test server takes mail without logging in.
+    client.post(
+        reverse("project-settings", args=["alpha"]),
+        {**form, "smtp_url": f"smtp://127.0.0.1:{smtp.port}"},
+    )
+    world.alpha.refresh_from_db()
+    response = answer(world, 2, "x")
+    reply = triage.reply_send(response=response, author=world.member, subject="Hi", body="Yes")
+    assert reply.status == ReplyStatus.SENT
+    message = smtp.wait_for(1)[0]["message"]
+    assert "support@alpha.example" in message["From"]
+    bad = client.post(reverse("project-settings", args=["alpha"]), {**form, "smtp_url": "http://x"})
+    assert bad.status_code == 200 and "smtp://user:password@host:25" in bad.content.decode()
