@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from promoter.integrations.tests.conftest import smtp  # noqa: F401  (a real SMTP server)
 from promoter.people.models import EndUser
 from promoter.responses.models import Activity, Response, Status
 from promoter.responses.services import response_create
@@ -27,7 +27,7 @@ def answer(world, score, comment="", email=None, days_ago=1):
     return response
 
 
-def test_a_member_replies_notes_assigns_and_closes(world):
+def test_a_member_replies_notes_assigns_and_closes(world, smtp):  # noqa: F811
     response = answer(world, 2, "<img src=x onerror=alert(1)> Exports fail", "jane@example.com")
     client = world.client_for("member")
     url = reverse("project-response", args=["alpha", response.public_id])
@@ -39,8 +39,13 @@ def test_a_member_replies_notes_assigns_and_closes(world):
         {"subject": "About the exports", "body": "Hi <Jane>, we fixed it."},
     )
     assert reply.status_code == 302
-    assert mail.outbox[-1].to == ["jane@example.com"]
-    assert mail.outbox[-1].subject == "About the exports"
+    received = smtp.wait_for(1)[0]  # at a real SMTP server
+    assert received["rcpt"] == ["jane@example.com"]
+    assert received["message"]["Subject"] == "About the exports"
+    html = next(
+        p.get_content() for p in received["message"].walk() if p.get_content_type() == "text/html"
+    )
+    assert "Hi &lt;Jane&gt;, we fixed it." in html
     client.post(
         reverse("project-response-note", args=["alpha", response.public_id]),
         {"body": "Called her <b>today</b>"},
