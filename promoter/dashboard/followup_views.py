@@ -7,7 +7,7 @@ escaped (Django templates); replies are sent by :mod:`promoter.responses.triage`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +27,11 @@ from promoter.responses.selectors import response_get_in_project
 INBOX_PAGE = 50
 
 
+def _user(request: HttpRequest) -> User:
+    """Return the signed-in teammate (every view here requires a login)."""
+    return cast(User, request.user)
+
+
 def _members(project: Any) -> list[User]:
     return list(User.objects.filter(memberships__project=project).order_by("first_name", "email"))
 
@@ -41,7 +46,7 @@ def _response_page(request: HttpRequest, slug: str, response_id: str, **extra: A
         .get(pk=response.pk)
     )
     can_act = membership.has_role(Role.MEMBER)
-    subject, body = triage.reply_template(response=response, author=request.user)
+    subject, body = triage.reply_template(response=response, author=_user(request))
     notes = {str(n.public_id): n for n in response.notes.select_related("author")}
     replies = {str(r.public_id): r for r in response.replies.select_related("author")}
     timeline = []
@@ -90,7 +95,7 @@ def response_reply(request: HttpRequest, slug: str, response_id: str) -> HttpRes
     subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
     try:
         reply = triage.reply_send(
-            response=response, author=request.user, subject=subject, body=body
+            response=response, author=_user(request), subject=subject, body=body
         )
     except ApplicationError as exc:
         return _response_page(
@@ -110,7 +115,7 @@ def response_note(request: HttpRequest, slug: str, response_id: str) -> HttpResp
     _membership, response = _acting(request, slug, response_id)
     body = request.POST.get("body", "")
     try:
-        note = triage.note_add(response=response, author=request.user, body=body)
+        note = triage.note_add(response=response, author=_user(request), body=body)
     except ApplicationError as exc:
         return _response_page(
             request, slug, response_id, note_error=exc.detail, note_body=body, status=400
@@ -134,7 +139,7 @@ def response_assign(request: HttpRequest, slug: str, response_id: str) -> HttpRe
         if assignee is None:
             messages.error(request, "Assign to a member of this project.")
             return _back(slug, response)
-    triage.response_assign(response=response, assignee=assignee, actor=request.user)
+    triage.response_assign(response=response, assignee=assignee, actor=_user(request))
     messages.success(
         request, f"Assigned to {assignee.get_full_name() or assignee.email}." if assignee
         else "Unassigned.",
@@ -148,7 +153,7 @@ def response_status(request: HttpRequest, slug: str, response_id: str) -> HttpRe
     _membership, response = _acting(request, slug, response_id)
     try:
         triage.response_set_status(
-            response=response, status=request.POST.get("status", ""), actor=request.user
+            response=response, status=request.POST.get("status", ""), actor=_user(request)
         )
     except ApplicationError as exc:
         messages.error(request, exc.detail)
@@ -182,7 +187,7 @@ def followup(request: HttpRequest, slug: str) -> HttpResponse:
     qs = triage.followup_queryset(project=project).select_related("survey", "end_user", "assignee")
     who = request.GET.get("assignee", "")
     if who == "me":
-        qs = qs.filter(assignee=request.user)
+        qs = qs.filter(assignee=_user(request))
     elif who == "none":
         qs = qs.filter(assignee__isnull=True)
     elif who and _is_uuid(who):
