@@ -5,6 +5,7 @@ from django.urls import include, path
 from promoter.accounts import views as accounts
 from promoter.channels import views as channels
 from promoter.dashboard import analytics_views as analytics
+from promoter.dashboard import destination_views as destinations
 from promoter.dashboard import email_views as email
 from promoter.dashboard import followup_views as followup
 from promoter.dashboard import reasons_views as reasons
@@ -85,6 +86,57 @@ urlpatterns = [
     path("p/<slug:slug>/compare/", analytics.compare, name="project-compare"),
     path("p/<slug:slug>/reasons/", reasons.top_reasons, name="project-reasons"),
     path("p/<slug:slug>/follow-up/", followup.followup, name="project-followup"),
+    path("p/<slug:slug>/integrations/", destinations.integrations, name="project-integrations"),
+    path(
+        "p/<slug:slug>/integrations/add/",
+        destinations.destination_create,
+        name="project-integrations-add",
+    ),
+    path(
+        "p/<slug:slug>/integrations/<str:destination_id>/",
+        destinations.destination_log,
+        name="project-integration",
+    ),
+    path(
+        "p/<slug:slug>/integrations/<str:destination_id>/edit/",
+        destinations.destination_update,
+        name="project-integration-update",
+    ),
+    path(
+        "p/<slug:slug>/integrations/<str:destination_id>/active/",
+        destinations.destination_active,
+        name="project-integration-active",
+    ),
+    path(
+        "p/<slug:slug>/integrations/<str:destination_id>/delete/",
+        destinations.destination_delete,
+        name="project-integration-delete",
+    ),
+    path(
+        "p/<slug:slug>/integrations/<str:destination_id>/test/",
+        destinations.destination_test,
+        name="project-integration-test",
+    ),
+    path(
+        "p/<slug:slug>/integrations/<str:destination_id>/replay/",
+        destinations.destination_replay,
+        name="project-integration-replay",
+    ),
+    path(
+        "p/<slug:slug>/integrations/<str:destination_id>/rules/",
+        destinations.rule_create,
+        name="project-integration-rules",
+    ),
+    path(
+        "p/<slug:slug>/integration-rules/<str:rule_id>/active/",
+        destinations.rule_active,
+        name="project-integration-rule-active",
+    ),
+    path(
+        "p/<slug:slug>/integration-rules/<str:rule_id>/delete/",
+        destinations.rule_delete,
+        name="project-integration-rule-delete",
+    ),
     path("p/<slug:slug>/email/", email.email_surveys, name="project-email"),
     path("p/<slug:slug>/email/send/", email.invitations_send, name="project-invitations-send"),
     path(

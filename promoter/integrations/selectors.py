@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from promoter.accounts.models import Project
@@ -100,9 +100,12 @@ def delivery_log(
     qs = Delivery.objects.filter(destination=destination)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("response", "response__end_user", "response__survey", "tag").order_by(
-        "-created_at", "-pk"
-    )[:limit]
+    attempts = Prefetch("attempt_log", queryset=DeliveryAttempt.objects.order_by("at", "pk"))
+    return (
+        qs.select_related("response", "response__end_user", "response__survey", "tag")
+        .prefetch_related(attempts)
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 def attempts_of(*, delivery: Delivery) -> list[DeliveryAttempt]:

@@ -103,6 +103,45 @@ class _Send(dict):
 _SEND = _Send()
 
 
+def _a_destination(world):
+    from promoter.integrations.services import destination_create
+
+    return destination_create(
+        project=world.alpha,
+        kind="slack",
+        name="Support",
+        data={"url": "https://hooks.slack.com/T/B/x"},
+    )
+
+
+def _destination(world) -> dict[str, str]:
+    return {"destination_id": str(_a_destination(world).public_id)}
+
+
+def _some_destination(world) -> dict[str, str]:
+    _a_destination(world)
+    return {}
+
+
+def _failed_destination(world) -> dict[str, str]:
+    from promoter.integrations.models import Delivery, DeliveryStatus
+
+    destination = _a_destination(world)
+    now = datetime.datetime.now(datetime.UTC)
+    Delivery.objects.create(
+        project=world.alpha, destination=destination, event="test",
+        status=DeliveryStatus.FAILED, next_attempt_at=now, created_at=now,
+    )  # fmt: skip
+    return {"destination_id": str(destination.public_id)}
+
+
+def _routing_rule(world) -> dict[str, str]:
+    from promoter.integrations.services import rule_create
+
+    rule = rule_create(destination=_a_destination(world), events=["response.created"])
+    return {"rule_id": str(rule.public_id)}
+
+
 def _assigned_response(world) -> dict[str, str]:
     kwargs = _response(world)
     Response.objects.filter(public_id=kwargs["response_id"]).update(assignee=world.member)
@@ -185,6 +224,28 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-tag-rule-backfill": [("post", {}, _rule, ADMIN_WRITE)],
     "project-tag-rule-progress": [("get", {}, _rule, READ)],
     "project-followup": [("get", {}, _a_response, READ)],
+    "project-integrations": [("get", {}, _some_destination, READ)],
+    "project-integrations-add": [
+        (
+            "post",
+            {"kind": "slack", "name": "S", "url": "https://hooks.slack.com/x"},
+            _no_args,
+            ADMIN_WRITE,
+        )
+    ],
+    "project-integration": [("get", {}, _destination, READ)],
+    "project-integration-update": [
+        ("post", {"name": "Renamed", "url": ""}, _destination, ADMIN_WRITE)
+    ],
+    "project-integration-active": [("post", {}, _destination, ADMIN_WRITE)],
+    "project-integration-delete": [("post", {}, _destination, ADMIN_WRITE)],
+    "project-integration-test": [("post", {}, _destination, ADMIN_WRITE)],
+    "project-integration-replay": [("post", {}, _failed_destination, ADMIN_WRITE)],
+    "project-integration-rules": [
+        ("post", {"events": "response.created"}, _destination, ADMIN_WRITE)
+    ],
+    "project-integration-rule-active": [("post", {}, _routing_rule, ADMIN_WRITE)],
+    "project-integration-rule-delete": [("post", {}, _routing_rule, ADMIN_WRITE)],
     "project-email": [("get", {}, _no_args, READ)],
     "project-invitations-send": [("post", _SEND, _no_args, MEMBER_WRITE)],
     "project-autopilot": [("post", {"interval_days": "30", "active": "on"}, _survey, ADMIN_WRITE)],
@@ -243,6 +304,17 @@ def _triage_snapshot(project: Project) -> tuple:
         Reply.objects.filter(response__project=project).count(),
         Activity.objects.filter(response__project=project).count(),
         _channels_snapshot(project),
+        _integrations_snapshot(project),
+    )
+
+
+def _integrations_snapshot(project: Project) -> tuple:
+    from promoter.integrations.models import Delivery, Destination, Rule
+
+    return (
+        sorted(Destination.objects.filter(project=project).values_list("name", "is_active")),
+        sorted(Rule.objects.filter(project=project).values_list("is_active", flat=True)),
+        sorted(Delivery.objects.filter(project=project).values_list("event", "status")),
     )
 
 
