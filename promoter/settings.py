@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "promoter.analytics",
     "promoter.text",
     "promoter.ingest",
+    "promoter.api",
     "promoter.dashboard",
 ]
 

@@ -3,6 +3,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from promoter.accounts import views as accounts
+from promoter.api.api import api as rest_api
 from promoter.channels import views as channels
 from promoter.dashboard import analytics_views as analytics
 from promoter.dashboard import destination_views as destinations
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", dashboard.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("i/v1/", include((ingest_api_urlpatterns(), "ingest"), namespace="ingest")),
+    path("api/v1/", rest_api.urls),
     path("w/promoter.js", ingest.widget_js, name="widget-js"),
     path("w/promoter.<str:version>.js", ingest.widget_js_versioned, name="widget-js-versioned"),
     path("demo/", ingest.demo_page, name="demo"),

@@ -1,0 +1,62 @@
+"""API-key authentication of the public REST API: ``Authorization: Bearer sk_…``, or HTTP
+Basic with the key as the user name (what Zapier's "API key" authentication sends)."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from promoter.accounts.models import ApiKey
+from promoter.accounts.services import api_key_authenticate
+from promoter.core.errors import ApplicationError
+
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def key_from(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip()).decode()
+        except (ValueError, UnicodeDecodeError):
+            return ""
+        user, _, password = decoded.partition(":")
+        return user or password
+    return ""
+
+
+def authenticate(request: HttpRequest) -> ApiKey:
+    """Return the request's live API key, or raise 401 (403 for a write with a read-only
+    key). Records when the key was last used, at most once a minute."""
+    key = key_from(request)
+    api_key = api_key_authenticate(key=key) if key else None
+    if api_key is None:
+        raise ApplicationError(
+            code="unauthenticated",
+            detail="Send a project API key: Authorization: Bearer sk_…",
+            status=401,
+        )
+    if api_key.read_only and request.method not in SAFE_METHODS:
+        raise ApplicationError(code="read_only", detail="This API key can only read.", status=403)
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    return api_key
+
+
+class ApiKeyAuth:
+    """Ninja auth callable: the authenticated key, or an ApplicationError (401/403)."""
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return authenticate(request)

@@ -1,0 +1,117 @@
+"""REST hooks (Zapier's protocol): subscribe a URL to an event, unsubscribe it, and a sample
+of what it receives. A subscription is a webhook destination in the flat (Zapier) format with
+one rule, so it is delivered, retried and logged like any integration; a target that answers
+410 Gone is unsubscribed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from promoter.accounts.models import ApiKey
+from promoter.api import schemas as s
+from promoter.core.errors import ApplicationError
+from promoter.integrations import payload
+from promoter.integrations import services as integrations
+from promoter.integrations.models import Destination, Kind
+from promoter.integrations.selectors import destination_get_in_project
+from promoter.integrations.transport import Message
+from promoter.responses.models import Response, ResponseTag
+
+router = Router(tags=["hooks"])
+ERRORS: dict[int, Any] = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut}
+
+
+def _key(request: HttpRequest) -> ApiKey:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _out(destination: Destination) -> dict[str, Any]:
+    rule = destination.rules.first()
+    return {
+        "id": destination.public_id,
+        "target_url": destination.secrets.get("url", ""),
+        "event": rule.events[0] if rule is not None and rule.events else "",
+        "created_at": destination.created_at,
+    }
+
+
+def hook_subscribe(*, api_key: ApiKey, target_url: str, event: str, filters: Any) -> Destination:
+    """Subscribe ``target_url`` to ``event`` (with optional filters), all or nothing."""
+    with transaction.atomic():
+        try:
+            destination = integrations.destination_create(
+                project=api_key.project,
+                kind=Kind.WEBHOOK,
+                name=f"Zapier: {event}",
+                data={"url": target_url},
+                via_api=True,
+            )
+        except ApplicationError as exc:  # name the field as this API calls it
+            exc.fields = {("target_url" if k == "url" else k): v for k, v in exc.fields.items()}
+            raise
+        destination.config = {**destination.config, "format": "zapier"}
+        destination.save(update_fields=["config"])
+        integrations.rule_create(
+            destination=destination,
+            events=[event],
+            categories=filters.categories if filters else [],
+            has_comment=filters.has_comment if filters else None,
+            survey_kind=filters.survey_kind if filters else "",
+        )
+    return destination
+
+
+@router.post("/hooks", response={201: s.HookOut, **ERRORS}, summary="Subscribe a URL to an event")
+def subscribe(request: HttpRequest, payload_in: s.HookIn) -> Status[dict[str, Any]]:
+    destination = hook_subscribe(
+        api_key=_key(request),
+        target_url=payload_in.target_url,
+        event=payload_in.event,
+        filters=payload_in.filters,
+    )
+    return Status(201, _out(destination))
+
+
+@router.get("/hooks", response={200: list[s.HookOut], **ERRORS}, summary="List the subscriptions")
+def hooks(request: HttpRequest) -> list[dict[str, Any]]:
+    found = Destination.objects.filter(project=_key(request).project, via_api=True)
+    return [_out(d) for d in found.prefetch_related("rules").order_by("created_at", "pk")]
+
+
+@router.get(
+    "/hooks/sample",
+    response={200: list[dict[str, Any]], **ERRORS},
+    summary="A sample of what a subscription receives",
+)
+def sample(request: HttpRequest, event: s.HookEvent = "response.created") -> list[dict[str, Any]]:
+    project = _key(request).project
+    latest = (
+        Response.objects.filter(project=project, excluded=False)
+        .select_related("survey", "survey__project", "end_user")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is None:
+        response, tags = integrations.sample_response(project), []
+    else:
+        response = latest
+        tags = [
+            link.tag for link in ResponseTag.objects.filter(response=latest).select_related("tag")
+        ]
+    message = Message(id="sample", event=event, response=response, tags=tags, test=latest is None)
+    return [payload.flat(message)]
+
+
+@router.delete("/hooks/{hook_id}", response={204: None, **ERRORS}, summary="Unsubscribe")
+def unsubscribe(request: HttpRequest, hook_id: str) -> Status[None]:
+    destination = destination_get_in_project(project=_key(request).project, public_id=hook_id)
+    if not destination.via_api:
+        from django.http import Http404
+
+        raise Http404("No such hook.")
+    integrations.destination_delete(destination=destination)
+    return Status(204, None)
