@@ -7,6 +7,7 @@ import base64
 import datetime
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -47,8 +48,12 @@ def authenticate(request: HttpRequest) -> ApiKey:
     if api_key.read_only and request.method not in SAFE_METHODS:
         raise ApplicationError(code="read_only", detail="This API key can only read.", status=403)
     now = timezone.now()
-    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+    stale = now - LAST_USED_RESOLUTION
+    if api_key.last_used_at is None or api_key.last_used_at < stale:
+        # Conditional, so concurrent requests write the row once a minute at most.
+        ApiKey.objects.filter(pk=api_key.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
+        ).update(last_used_at=now)
     return api_key
 
 

@@ -30,7 +30,8 @@ def _key(request: HttpRequest) -> ApiKey:
 
 
 def _out(destination: Destination) -> dict[str, Any]:
-    rule = destination.rules.first()
+    # all(), not first(): first() re-queries and would bypass the list's prefetch (N+1).
+    rule = next(iter(destination.rules.all()), None)
     return {
         "id": destination.public_id,
         "target_url": destination.secrets.get("url", ""),

@@ -4,9 +4,11 @@ and error shapes, tenant isolation, and delivery of what the sample promises."""
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import uuid
 
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -148,3 +150,36 @@ def test_the_exported_openapi_document_is_up_to_date():
     changelog = (DOCS / "api-changelog.md").read_text()
     for path in served["paths"]:
         assert path.removeprefix("/api/v1").split("/{")[0] in changelog, path
+
+
+def test_listing_costs_the_same_queries_whatever_the_number_of_hooks(
+    world, django_assert_num_queries
+):
+    key = api_key_create(project=world.alpha, name="z").secret
+    client = Client()
+    for i in range(4):
+        post(client, key, {"target_url": f"https://x.example/{i}", "event": "response.created"})
+    # The key (last used just now: no write), the destinations, their rules.
+    with django_assert_num_queries(3):
+        listed = client.get("/api/v1/hooks", **bearer(key)).json()
+    assert [h["target_url"] for h in listed] == [f"https://x.example/{i}" for i in range(4)]
+    assert {h["event"] for h in listed} == {"response.created"}
+
+
+def test_last_used_at_is_written_at_most_once_a_minute(world):
+    new = api_key_create(project=world.alpha, name="z")
+    client = Client()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.get("/api/v1/hooks", **bearer(new.secret))
+    new.api_key.refresh_from_db()
+    assert new.api_key.last_used_at == start
+    with time_machine.travel(start + datetime.timedelta(seconds=59), tick=False):
+        client.get("/api/v1/hooks", **bearer(new.secret))
+    new.api_key.refresh_from_db()
+    assert new.api_key.last_used_at == start
+    later = start + datetime.timedelta(seconds=61)
+    with time_machine.travel(later, tick=False):
+        client.get("/api/v1/hooks", **bearer(new.secret))
+    new.api_key.refresh_from_db()
+    assert new.api_key.last_used_at == later
