@@ -16,10 +16,10 @@ from promoter.api import schemas as s
 from promoter.core.errors import ApplicationError
 from promoter.integrations import payload
 from promoter.integrations import services as integrations
-from promoter.integrations.models import Destination, Kind
+from promoter.integrations.models import Destination, Event, Kind
 from promoter.integrations.selectors import destination_get_in_project
 from promoter.integrations.transport import Message
-from promoter.responses.models import Response, ResponseTag
+from promoter.responses.models import Response, ResponseTag, Tag
 
 router = Router(tags=["hooks"])
 ERRORS: dict[int, Any] = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut}
@@ -103,7 +103,11 @@ def sample(request: HttpRequest, event: s.HookEvent = "response.created") -> lis
         tags = [
             link.tag for link in ResponseTag.objects.filter(response=latest).select_related("tag")
         ]
-    message = Message(id="sample", event=event, response=response, tags=tags, test=latest is None)
+    # A tagged event names the tag just added: the response's first, or an example.
+    tag = (tags[0] if tags else Tag(name="Pricing")) if event == Event.TAGGED else None
+    message = Message(
+        id="sample", event=event, response=response, tags=tags, tag=tag, test=latest is None
+    )
     return [payload.flat(message)]
 
 

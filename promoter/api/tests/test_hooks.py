@@ -183,3 +183,10 @@ def test_last_used_at_is_written_at_most_once_a_minute(world):
         client.get("/api/v1/hooks", **bearer(new.secret))
     new.api_key.refresh_from_db()
     assert new.api_key.last_used_at == later
+
+
+def test_the_tagged_sample_names_a_tag(world):
+    key = api_key_create(project=world.alpha, name="z").secret
+    sample = Client().get("/api/v1/hooks/sample", {"event": "response.tagged"}, **bearer(key))
+    assert sample.json()[0]["tag"] == "Pricing"
+    assert sample.json()[0]["event"] == "response.tagged"
