@@ -4,14 +4,40 @@ test messages, the delivery log and replay."""
 from __future__ import annotations
 
 import datetime
+import socket
+from collections.abc import Iterator
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from promoter.integrations import services
 from promoter.integrations.models import Delivery, DeliveryAttempt, DeliveryStatus, Destination
+from promoter.integrations.tests.receiver import Answer, Receiver
 
-HOOK = "https://hooks.slack.com/services/T0SECRET/B0SECRET/XyZsecretTokenPart"
+SECRET_PATH = "/services/T0SECRET/B0SECRET/XyZsecretTokenPart"
+HOOK = f"https://hooks.slack.com{SECRET_PATH}"
+
+
+@pytest.fixture
+def fake_slack(settings) -> Iterator[Receiver]:
+    """A real HTTP server on 127.0.0.1 standing in for Slack."""
+    settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = True
+    settings.OUTBOUND_TIMEOUT_SECONDS = 2
+    receiver = Receiver().start()
+    yield receiver
+    receiver.stop()
+
+
+def pages_of(world, destination: Destination) -> list[str]:
+    """Return every page that shows ``destination``, as its admin and a viewer see them."""
+    urls = [
+        reverse("project-integrations", args=["alpha"]),
+        reverse("project-integration", args=["alpha", destination.public_id]),
+        reverse("project-integration", args=["alpha", destination.public_id]) + "?status=failed",
+    ]
+    return [world.client_for(role).get(url).content.decode() for role in ("admin", "viewer")
+            for url in urls]  # fmt: skip
 
 
 def add_slack(client, **extra):
@@ -166,3 +192,91 @@ def test_the_page_query_count_does_not_grow_with_destinations(world, django_asse
         services.rule_create(destination=destination, events=["response.created"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_a_failing_hook_is_flagged_and_logged_without_its_secret_path(world, fake_slack):
+    fake_slack.script = [Answer(status=404, body=b"no_service")]
+    with socket.socket() as probe:  # a port nobody listens on: the connection is refused
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    client = world.client_for("admin")
+    add_slack(client, name="Revoked", url=fake_slack.url + SECRET_PATH, channel="")
+    add_slack(client, name="Down", url=f"http://127.0.0.1:{closed}{SECRET_PATH}", channel="")
+    for destination in Destination.objects.all():
+        client.post(reverse("project-integration-test", args=["alpha", destination.public_id]))
+    outcome = services.deliveries_process(worker="test")
+    assert (outcome.failed, outcome.retrying) == (1, 1)
+    assert fake_slack.requests[0].path == SECRET_PATH
+    revoked, down = Destination.objects.get(name="Revoked"), Destination.objects.get(name="Down")
+    assert revoked.failing_since is not None and down.failing_since is None
+    for destination in (revoked, down):
+        for html in pages_of(world, destination):
+            assert "T0SECRET" not in html and "XyZsecretTokenPart" not in html
+            assert "127.0.0.1" in html  # the host is all that is shown of the URL
+    listing = client.get(reverse("project-integrations", args=["alpha"])).content.decode()
+    assert "Failing since" in listing and "Slack refused the hook" in listing
+    assert "Replay failed deliveries (1)" in listing
+    log = client.get(reverse("project-integration", args=["alpha", down.public_id]))
+    assert "POST 127.0.0.1" in log.content.decode() and "Connection refused" in log.content.decode()
+
+
+def test_editing_keeps_a_blank_secret_and_never_shows_it(world, fake_slack):
+    client = world.client_for("admin")
+    add_slack(client)
+    destination = Destination.objects.get()
+    page = client.post(
+        reverse("project-integration-update", args=["alpha", destination.public_id]),
+        {"name": "Support team", "url": "", "channel": "#help"},
+        follow=True,
+    )
+    assert "Saved Slack Support team" in page.content.decode()
+    destination.refresh_from_db()
+    assert (destination.name, destination.config["channel"]) == ("Support team", "#help")
+    assert destination.secrets["url"] == HOOK
+    html = page.content.decode()
+    assert "•••• saved" in html and 'type="password" name="url"' in html
+    assert "T0SECRET" not in html and "XyZsecretTokenPart" not in html
+    new_hook = fake_slack.url + "/services/T1/B1/new"
+    client.post(
+        reverse("project-integration-update", args=["alpha", destination.public_id]),
+        {"name": "Support team", "url": new_hook, "channel": "#help"},
+    )
+    destination.refresh_from_db()
+    assert destination.secrets["url"] == new_hook
+    assert "/services/T1/B1/new" not in "".join(pages_of(world, destination))
+
+
+def test_viewers_and_members_read_but_change_nothing(world):
+    add_slack(world.client_for("admin"))
+    destination = Destination.objects.get()
+    rule = services.rule_create(destination=destination, events=["response.created"])
+    posts = [
+        reverse("project-integrations-add", args=["alpha"]),
+        reverse("project-integration-update", args=["alpha", destination.public_id]),
+        reverse("project-integration-active", args=["alpha", destination.public_id]),
+        reverse("project-integration-test", args=["alpha", destination.public_id]),
+        reverse("project-integration-replay", args=["alpha", destination.public_id]),
+        reverse("project-integration-delete", args=["alpha", destination.public_id]),
+        reverse("project-integration-rules", args=["alpha", destination.public_id]),
+        reverse("project-integration-rule-active", args=["alpha", rule.public_id]),
+        reverse("project-integration-rule-delete", args=["alpha", rule.public_id]),
+    ]
+    for role, status in (("member", 403), ("viewer", 403), ("outsider", 404)):
+        client = world.client_for(role)
+        listing = client.get(reverse("project-integrations", args=["alpha"]))
+        log = client.get(reverse("project-integration", args=["alpha", destination.public_id]))
+        if role == "outsider":
+            assert (listing.status_code, log.status_code) == (404, 404)
+        else:
+            assert (listing.status_code, log.status_code) == (200, 200)
+            assert "Support" in listing.content.decode()
+            assert "Send test" not in listing.content.decode() + log.content.decode()
+            assert "Add a destination" not in listing.content.decode()
+        for url in posts:
+            data = {"kind": "slack", "name": "X", "url": HOOK, "events": "response.created"}
+            assert client.post(url, data).status_code == status, (role, url)
+    assert Destination.objects.count() == 1 and destination.rules.count() == 1
+    assert not Delivery.objects.exists()
+    destination.refresh_from_db()
+    rule.refresh_from_db()
+    assert destination.is_active and rule.is_active and destination.name == "Support"
