@@ -186,7 +186,10 @@ def request(
         reason = getattr(exc, "reason", None) or exc
         if isinstance(reason, HttpError):
             raise reason from None
-        timed_out = isinstance(reason, TimeoutError | urllib3.exceptions.TimeoutError)
+        # urllib3's NewConnectionError (refused, unreachable) subclasses its TimeoutError.
+        timed_out = isinstance(
+            reason, TimeoutError | urllib3.exceptions.TimeoutError
+        ) and not isinstance(reason, NewConnectionError)
         kind = "timed out" if timed_out else "failed"
         raise HttpError(f"{method} {parts.hostname} {kind}: {reason}", transient=True) from None
     except OSError as exc:

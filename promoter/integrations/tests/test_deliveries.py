@@ -374,3 +374,10 @@ def test_deleting_a_response_removes_its_deliveries(world):
     Response.objects.filter(pk=response.pk).delete()
     assert not Delivery.objects.exists()
     assert Destination.objects.count() == 1
+
+
+def test_a_refused_connection_is_not_called_a_timeout(settings):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = True
+    with pytest.raises(HttpError) as failed:
+        request("POST", "http://127.0.0.1:9/", body=b"{}")
+    assert "timed out" not in str(failed.value) and failed.value.transient
