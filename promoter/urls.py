@@ -172,6 +172,11 @@ urlpatterns = [
         name="project-response-assign",
     ),
     path(
+        "p/<slug:slug>/responses/<str:response_id>/erase-person/",
+        followup.person_erase,
+        name="project-person-erase",
+    ),
+    path(
         "p/<slug:slug>/responses/<str:response_id>/status/",
         followup.response_status,
         name="project-response-status",

@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from promoter.api.auth import ApiKeyAuth
 from promoter.api.hooks import router as hooks_router
+from promoter.api.people import router as people_router
 from promoter.core.errors import ApplicationError
 from promoter.ingest.http import error_response
 
@@ -23,6 +24,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/", hooks_router)
+api.add_router("/", people_router)
 
 
 def _field_name(loc: list[Any]) -> str:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from promoter.accounts.access import membership_get_for_user
 from promoter.accounts.models import Role, User
 from promoter.core.errors import ApplicationError
+from promoter.people.erasure import person_erase as erase
 from promoter.responses import triage
 from promoter.responses.models import Response, Status
 from promoter.responses.selectors import response_get_in_project
@@ -204,3 +205,21 @@ def followup(request: HttpRequest, slug: str) -> HttpResponse:
         "can_act": membership.has_role(Role.MEMBER),
     }
     return render(request, "dashboard/followup.html", context)
+
+
+@login_required
+@require_POST
+def person_erase(request: HttpRequest, slug: str, response_id: str) -> HttpResponse:
+    """Erase the person who gave this response, with everything about them (admins)."""
+    membership = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
+    response = response_get_in_project(project=membership.project, public_id=response_id)
+    person = response.end_user
+    if person is None:
+        messages.error(request, "This response is anonymous: delete it from an export instead.")
+        return _back(slug, response)
+    counts = erase(person=person, by=f"user {_user(request).public_id}")
+    messages.success(
+        request,
+        f"Erased the person and their {counts.get('responses.Response', 0)} response(s).",
+    )
+    return redirect(reverse("project-responses", args=[slug]))

@@ -55,3 +55,23 @@ class EndUser(models.Model):
 
     def __str__(self) -> str:
         return self.external_id or self.email or str(self.public_id)
+
+
+class Erasure(models.Model):
+    """The record that a person was erased: when, by whom, how much; never who they were.
+
+    ``person`` is the erased person's random public id (not personal data), so a later
+    request about the same id can be answered "already erased".
+    """
+
+    project = models.ForeignKey(Project, models.CASCADE, related_name="+")
+    person = models.UUIDField()
+    by = models.CharField(max_length=100)  # "user <public id>", "api key <lookup>", "cli"
+    counts = models.JSONField(default=dict)  # rows deleted per model
+    erased_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "erased_at"], name="erasure_project_at")]
+
+    def __str__(self) -> str:
+        return f"erasure of {self.person} at {self.erased_at:%Y-%m-%d}"

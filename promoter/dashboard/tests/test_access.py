@@ -258,6 +258,7 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     ],
     "project-response-note": [("post", {"body": "Call them"}, _response, MEMBER_WRITE)],
     "project-response-assign": [("post", {"assignee": ""}, _assigned_response, MEMBER_WRITE)],
+    "project-person-erase": [("post", {}, _emailed_response, ADMIN_WRITE)],
     "project-response-status": [("post", {"status": "closed"}, _response, MEMBER_WRITE)],
 }
 
@@ -292,9 +293,11 @@ def _snapshot(project: Project) -> tuple:
 
 
 def _triage_snapshot(project: Project) -> tuple:
+    from promoter.people.models import EndUser
     from promoter.responses.models import Activity, Note, Reply
 
     return (
+        sorted(EndUser.objects.filter(project=project).values_list("public_id", flat=True)),
         sorted(
             Response.objects.filter(project=project).values_list(
                 "public_id", "status", "assignee__email"
