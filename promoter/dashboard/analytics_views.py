@@ -31,6 +31,7 @@ from promoter.analytics.selectors import (
     property_names,
     responses_for,
 )
+from promoter.core.spreadsheets import csv_safe
 from promoter.dashboard.filters import (
     DashboardView,
     filter_choices,
@@ -382,14 +383,14 @@ def feedback_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse | Htt
                     view.survey.name,
                     response.score,
                     category_for(kind, response.score),
-                    _csv_safe(response.comment),
-                    _csv_safe(person.external_id or "") if person else "",
-                    _csv_safe(person.email or "") if person else "",
+                    csv_safe(response.comment),
+                    csv_safe(person.external_id or "") if person else "",
+                    csv_safe(person.email or "") if person else "",
                     response.channel,
                     response.locale,
                     "" if response.sentiment is None else f"{response.sentiment:.4f}",
                     ";".join(t.tag.name for t in response.response_tags.all()),
-                    _csv_safe(json.dumps(response.properties, ensure_ascii=False)),
+                    csv_safe(json.dumps(response.properties, ensure_ascii=False)),
                 ]
             )
 
@@ -397,8 +398,3 @@ def feedback_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse | Htt
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{project.slug}-feedback-{stamp}.csv"'
     return response
-
-
-def _csv_safe(text: str) -> str:
-    """Neutralize spreadsheet formulas in user text (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

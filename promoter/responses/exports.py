@@ -1,0 +1,185 @@
+"""Everything out: a project's responses, people or tags as CSV or JSON Lines, streamed in
+chunks so a million rows need little memory (``promoter export``; the API later)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from promoter.accounts.models import Project
+from promoter.core.spreadsheets import csv_safe
+from promoter.people.models import EndUser
+from promoter.responses.models import Response, ResponseTag, Tag, category_for
+
+CHUNK = 2000
+WHAT = ("responses", "people", "tags")
+FORMATS = ("csv", "jsonl")
+RESPONSE_COLUMNS = (
+    "id", "created_at", "updated_at", "survey_id", "survey_name", "survey_kind", "score",
+    "category", "comment", "sentiment", "channel", "locale", "status", "tags", "person_id",
+    "person_email", "url",
+)  # fmt: skip
+PEOPLE_COLUMNS = (
+    "id", "external_id", "email", "locale", "signed_up_at", "first_seen_at", "last_seen_at",
+    "unsubscribed_at", "bounced_at",
+)  # fmt: skip
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _property_names(rows: Iterator[dict[str, Any] | None]) -> list[str]:
+    names: set[str] = set()
+    for properties in rows:
+        names.update((properties or {}).keys())
+    return sorted(names)
+
+
+def count(*, project: Project, what: str) -> int:
+    if what == "responses":
+        return Response.objects.filter(project=project).count()
+    if what == "people":
+        return EndUser.objects.filter(project=project).count()
+    return Tag.objects.filter(project=project).count()
+
+
+def _responses(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    qs = Response.objects.filter(project=project).order_by("created_at", "pk")
+    names = _property_names(qs.values_list("properties", flat=True).iterator(chunk_size=CHUNK))
+    columns = [*RESPONSE_COLUMNS, *(f"property:{n}" for n in names)]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        start = 0
+        while True:
+            chunk = list(
+                qs.filter(pk__gt=start).order_by("pk").select_related("survey", "end_user")[:CHUNK]
+            )
+            if not chunk:
+                return
+            start = chunk[-1].pk
+            tags: dict[int, list[str]] = {}
+            for link in ResponseTag.objects.filter(response__in=chunk).select_related("tag"):
+                tags.setdefault(link.response_id, []).append(link.tag.name)
+            for r in chunk:
+                person = r.end_user
+                row: dict[str, Any] = {
+                    "id": str(r.public_id),
+                    "created_at": _iso(r.created_at),
+                    "updated_at": _iso(r.updated_at),
+                    "survey_id": str(r.survey.public_id),
+                    "survey_name": r.survey.name,
+                    "survey_kind": r.survey.kind,
+                    "score": r.score,
+                    "category": str(category_for(r.survey.kind, r.score)),
+                    "comment": r.comment,
+                    "sentiment": r.sentiment,
+                    "channel": r.channel,
+                    "locale": r.locale,
+                    "status": r.status,
+                    "tags": sorted(tags.get(r.pk, [])),
+                    "person_id": person.external_id if person else None,
+                    "person_email": person.email if person else None,
+                    "url": r.origin_url,
+                }
+                for name in names:
+                    row[f"property:{name}"] = (r.properties or {}).get(name)
+                yield row
+
+    return columns, rows()
+
+
+def _people(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    qs = EndUser.objects.filter(project=project).order_by("pk")
+    names = _property_names(qs.values_list("properties", flat=True).iterator(chunk_size=CHUNK))
+    columns = [*PEOPLE_COLUMNS, *(f"property:{n}" for n in names)]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for p in qs.iterator(chunk_size=CHUNK):
+            row: dict[str, Any] = {
+                "id": str(p.public_id),
+                "external_id": p.external_id,
+                "email": p.email,
+                "locale": p.locale,
+                "signed_up_at": _iso(p.signed_up_at),
+                "first_seen_at": _iso(p.first_seen_at),
+                "last_seen_at": _iso(p.last_seen_at),
+                "unsubscribed_at": _iso(p.unsubscribed_at),
+                "bounced_at": _iso(p.bounced_at),
+            }
+            for name in names:
+                row[f"property:{name}"] = (p.properties or {}).get(name)
+            yield row
+
+    return columns, rows()
+
+
+def _tags(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    qs = Tag.objects.filter(project=project).select_related("parent").order_by("name", "pk")
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for t in qs:
+            yield {
+                "id": str(t.public_id),
+                "name": t.name,
+                "color": t.color,
+                "parent": t.parent.name if t.parent else None,
+                "responses": t.response_tags.count(),
+            }
+
+    return ["id", "name", "color", "parent", "responses"], rows()
+
+
+def export(
+    *,
+    project: Project,
+    what: str,
+    fmt: str,
+    write: Callable[[str], Any],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the project's ``what`` (responses, people, tags) as ``fmt`` (csv, jsonl) through
+    ``write``; return how many rows. CSV cells are safe from spreadsheet formulas; lists are
+    joined with "; " in CSV and stay lists in JSON Lines."""
+    if what not in WHAT or fmt not in FORMATS:
+        raise ValueError(f"export what in {WHAT} as {FORMATS}")
+    columns, rows = {"responses": _responses, "people": _people, "tags": _tags}[what](project)
+    n = 0
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+            n += 1
+            if n % CHUNK == 0:
+                write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+                if progress:
+                    progress(CHUNK)
+        write(buffer.getvalue())
+    else:
+        for row in rows:
+            write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            n += 1
+            if progress and n % CHUNK == 0:
+                progress(CHUNK)
+    if progress:
+        progress(n % CHUNK)
+    return n
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return csv_safe("; ".join(str(v) for v in value))
+    if isinstance(value, dict):
+        return csv_safe(json.dumps(value, ensure_ascii=False))
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return csv_safe(value)
