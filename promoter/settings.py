@@ -120,6 +120,8 @@ else:
 INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
 INGEST_RATE_LIMIT_PER_MINUTE = env_int("INGEST_RATE_LIMIT_PER_MINUTE", 600, minimum=0)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# The public REST API (/api/v1/): calls a minute per API key; 0 turns the limit off.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 1200, minimum=0)
 # `promoter demo` turns this on: it serves the /demo page with the widget in a fake app.
 DEMO_MODE = env_bool("PROMOTER_DEMO", False)
 

@@ -12,6 +12,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from promoter.api.auth import ApiKeyAuth
 from promoter.api.hooks import router as hooks_router
 from promoter.api.people import router as people_router
+from promoter.api.responses import router as responses_router
+from promoter.api.surveys import router as surveys_router
 from promoter.core.errors import ApplicationError
 from promoter.ingest.http import error_response
 
@@ -25,6 +27,8 @@ api = NinjaAPI(
 )
 api.add_router("/", hooks_router)
 api.add_router("/", people_router)
+api.add_router("/", responses_router)
+api.add_router("/", surveys_router)
 
 
 def _field_name(loc: list[Any]) -> str:
@@ -37,6 +41,8 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     response = error_response(exc)
     if exc.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="promoter"'
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import base64
 import datetime
+import time
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -47,6 +50,7 @@ def authenticate(request: HttpRequest) -> ApiKey:
         )
     if api_key.read_only and request.method not in SAFE_METHODS:
         raise ApplicationError(code="read_only", detail="This API key can only read.", status=403)
+    _rate_limit(api_key)
     now = timezone.now()
     stale = now - LAST_USED_RESOLUTION
     if api_key.last_used_at is None or api_key.last_used_at < stale:
@@ -55,6 +59,30 @@ def authenticate(request: HttpRequest) -> ApiKey:
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
         ).update(last_used_at=now)
     return api_key
+
+
+def _rate_limit(api_key: ApiKey) -> None:
+    """Count a call by ``api_key``; raise 429 with Retry-After past the per-minute limit
+    (a fixed window in the cache, shared by every process with REDIS_URL)."""
+    limit: int = settings.API_RATE_LIMIT_PER_MINUTE
+    if limit <= 0:
+        return
+    now = time.time()
+    window = int(now // 60)
+    counter = f"api:rl:{api_key.pk}:{window}"
+    if cache.add(counter, 1, timeout=70):
+        return
+    try:
+        calls = cache.incr(counter)
+    except ValueError:
+        return
+    if calls > limit:
+        raise ApplicationError(
+            code="rate_limited",
+            detail=f"More than {limit} calls a minute with this key: slow down.",
+            status=429,
+            retry_after=int(60 - now % 60) + 1,
+        )
 
 
 class ApiKeyAuth:

@@ -1,27 +1,42 @@
-"""People in the REST API. Erasure: ``DELETE /people/{person}`` where ``person`` is the
-person's id in Promoter, ``id:<your id>`` or ``email:<address>``."""
+"""People in the REST API: list (cursor pages), get, create or update (by your id, else by
+e-mail), change, and erase. ``{person}`` is Promoter's id, ``id:<your id>`` or
+``email:<address>``."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router, Schema, Status
 
 from promoter.accounts.models import ApiKey
 from promoter.api import schemas as s
+from promoter.api.pagination import link_header, paginate
+from promoter.core.errors import ApplicationError
 from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
+from promoter.people.services import Identity, end_user_update, end_user_upsert
 
 router = Router(tags=["people"])
-ERRORS: dict[int, Any] = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut}
+ERRORS: dict[int, Any] = {
+    400: s.ErrorOut,
+    401: s.ErrorOut,
+    403: s.ErrorOut,
+    404: s.ErrorOut,
+    429: s.ErrorOut,
+}
 
 
 class ErasedOut(Schema):
     ok: bool
     responses: int
     rows: int
+
+
+def key_of(request: HttpRequest) -> ApiKey:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def person_by_ref(*, api_key: ApiKey, ref: str) -> EndUser:
@@ -41,13 +56,115 @@ def person_by_ref(*, api_key: ApiKey, ref: str) -> EndUser:
     return found
 
 
+def person_out(person: EndUser) -> dict[str, Any]:
+    return {
+        "id": person.public_id,
+        "external_id": person.external_id,
+        "email": person.email,
+        "properties": person.properties or {},
+        "locale": person.locale,
+        "signed_up_at": person.signed_up_at,
+        "first_seen_at": person.first_seen_at,
+        "last_seen_at": person.last_seen_at,
+        "unsubscribed_at": person.unsubscribed_at,
+        "bounced_at": person.bounced_at,
+    }
+
+
+@router.get("/people", response={200: s.PeoplePage, **ERRORS}, summary="List people")
+def people(
+    request: HttpRequest,
+    response: HttpResponse,
+    email: str | None = None,
+    external_id: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    qs = EndUser.objects.filter(project=key_of(request).project)
+    if email:
+        qs = qs.filter(email__iexact=email)
+    if external_id:
+        qs = qs.filter(external_id=external_id)
+    page = paginate(qs, cursor=cursor, limit=limit)
+    link = link_header(request, page)
+    if link:
+        response["Link"] = link
+    return {"items": [person_out(p) for p in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/people/{person}", response={200: s.PersonOut, **ERRORS}, summary="Get a person")
+def person_get(request: HttpRequest, person: str) -> dict[str, Any]:
+    return person_out(person_by_ref(api_key=key_of(request), ref=person))
+
+
+@router.post(
+    "/people",
+    response={200: s.PersonOut, 201: s.PersonOut, **ERRORS},
+    summary="Create a person, or update the one with this id (else e-mail)",
+)
+def person_upsert(request: HttpRequest, payload: s.PersonIn) -> Status[dict[str, Any]]:
+    if not payload.external_id and not payload.email:
+        raise ApplicationError(
+            code="invalid",
+            detail="Name the person by external_id or email.",
+            fields={"external_id": "required without email"},
+        )
+    if payload.email:
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(payload.email)
+        except ValidationError:
+            raise ApplicationError(
+                code="invalid", detail="Not an e-mail address.", fields={"email": "invalid"}
+            ) from None
+    project = key_of(request).project
+    existed = (
+        EndUser.objects.filter(project=project)
+        .filter(
+            **(
+                {"external_id": payload.external_id}
+                if payload.external_id
+                else {"email__iexact": payload.email}
+            )
+        )
+        .exists()
+    )
+    person = end_user_upsert(
+        project=project,
+        identity=Identity(
+            external_id=payload.external_id or None,
+            email=payload.email or None,
+            properties=payload.properties,
+            locale=payload.locale,
+            signed_up_at=payload.signed_up_at,
+        ),
+        now=timezone.now(),
+    )
+    return Status(200 if existed else 201, person_out(person))
+
+
+@router.patch(
+    "/people/{person}",
+    response={200: s.PersonOut, 409: s.ErrorOut, **ERRORS},
+    summary="Change a person's e-mail, properties (merged) or locale",
+)
+def person_patch(request: HttpRequest, person: str, payload: s.PersonPatch) -> dict[str, Any]:
+    found = person_by_ref(api_key=key_of(request), ref=person)
+    updated = end_user_update(
+        person=found, email=payload.email, properties=payload.properties, locale=payload.locale
+    )
+    return person_out(updated)
+
+
 @router.delete(
     "/people/{person}",
     response={200: ErasedOut, **ERRORS},
     summary="Erase a person and everything about them",
 )
 def person_delete(request: HttpRequest, person: str) -> dict[str, Any]:
-    api_key: ApiKey = request.auth  # type: ignore[attr-defined]
+    api_key = key_of(request)
     found = person_by_ref(api_key=api_key, ref=person)
     counts = person_erase(person=found, by=f"api key {api_key.lookup}")
     return {

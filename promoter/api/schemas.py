@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -35,3 +35,170 @@ class HookOut(Schema):
     target_url: str
     event: str
     created_at: datetime.datetime
+
+
+# People -------------------------------------------------------------------------------------
+
+
+class PersonOut(Schema):
+    id: uuid.UUID
+    external_id: str | None
+    email: str | None
+    properties: dict[str, Any]
+    locale: str
+    signed_up_at: datetime.datetime | None
+    first_seen_at: datetime.datetime
+    last_seen_at: datetime.datetime
+    unsubscribed_at: datetime.datetime | None
+    bounced_at: datetime.datetime | None
+
+
+class PeoplePage(Schema):
+    items: list[PersonOut]
+    next_cursor: str | None
+
+
+class PersonIn(Schema):
+    external_id: str | None = Field(None, max_length=255, description="Your id of the person.")
+    email: str | None = Field(None, max_length=254)
+    properties: dict[str, Any] = {}
+    locale: str = Field("", max_length=35)
+    signed_up_at: datetime.datetime | None = None
+
+
+class PersonPatch(Schema):
+    email: str | None = Field(None, max_length=254)
+    properties: dict[str, Any] | None = Field(None, description="Merged into the stored ones.")
+    locale: str | None = Field(None, max_length=35)
+
+
+# Responses ----------------------------------------------------------------------------------
+
+
+class PersonRef(Schema):
+    id: uuid.UUID
+    external_id: str | None
+    email: str | None
+
+
+class ResponseOut(Schema):
+    id: uuid.UUID
+    survey: uuid.UUID
+    survey_kind: str
+    score: int
+    category: str
+    comment: str
+    sentiment: float | None
+    channel: str
+    locale: str
+    status: str
+    tags: list[str]
+    person: PersonRef | None
+    properties: dict[str, Any]
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+class ResponsesPage(Schema):
+    items: list[ResponseOut]
+    next_cursor: str | None
+
+
+class PersonRefIn(Schema):
+    external_id: str | None = Field(None, max_length=255)
+    email: str | None = Field(None, max_length=254)
+    properties: dict[str, Any] = {}
+
+
+class ResponseIn(Schema):
+    id: uuid.UUID | None = Field(None, description="Yours, to make retries safe (default: new).")
+    survey: uuid.UUID
+    score: int
+    comment: str = Field("", max_length=5000)
+    person: PersonRefIn | None = None
+    locale: str = Field("", max_length=35)
+    created_at: datetime.datetime | None = Field(None, description="Default: now.")
+
+
+class ResponsePatch(Schema):
+    comment: str | None = Field(None, max_length=5000)
+    status: Literal["open", "closed"] | None = None
+    add_tags: list[str] = []
+    remove_tags: list[str] = []
+
+
+# Declines, surveys, tags, metrics -----------------------------------------------------------
+
+
+class DeclineOut(Schema):
+    id: uuid.UUID
+    survey: uuid.UUID
+    person: PersonRef | None
+    channel: str
+    created_at: datetime.datetime
+
+
+class DeclinesPage(Schema):
+    items: list[DeclineOut]
+    next_cursor: str | None
+
+
+class SurveyOut(Schema):
+    id: uuid.UUID
+    name: str
+    kind: str
+    is_active: bool
+    channels: list[str]
+    first_survey_after_days: int
+    resurvey_after_days: int
+    after_decline_days: int
+    sampling_percent: int
+    daily_cap: int | None
+    created_at: datetime.datetime
+
+
+class SurveyPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    is_active: bool | None = None
+    first_survey_after_days: int | None = Field(None, ge=0, le=3650)
+    resurvey_after_days: int | None = Field(None, ge=0, le=3650)
+    after_decline_days: int | None = Field(None, ge=0, le=3650)
+    sampling_percent: int | None = Field(None, ge=0, le=100)
+    daily_cap: int | None = Field(None, ge=1)
+
+
+class TagOut(Schema):
+    id: uuid.UUID
+    name: str
+    color: str
+    parent: str | None
+
+
+class Figure(Schema):
+    n: int
+    score: float | None
+    low: float | None
+    high: float | None
+    promoters: int
+    passives: int
+    detractors: int
+
+
+class GroupFigure(Figure):
+    value: str
+
+
+class PeriodFigure(Figure):
+    start: datetime.date
+
+
+class MetricsOut(Schema):
+    survey: uuid.UUID
+    kind: str
+    since: datetime.datetime | None
+    until: datetime.datetime | None
+    overall: Figure
+    by: str | None = None
+    breakdown: list[GroupFigure] = []
+    bucket: str | None = None
+    trend: list[PeriodFigure] = []

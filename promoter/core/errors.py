@@ -19,11 +19,13 @@ class ApplicationError(Exception):
         detail: str,
         fields: dict[str, str] | None = None,
         status: int | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.fields = dict(fields or {})
+        self.retry_after = retry_after  # seconds, for a 429 or 503
         if status is not None:
             self.status = status
 

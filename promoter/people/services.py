@@ -144,3 +144,51 @@ def end_user_upsert(
             setattr(person, name, value)
         EndUser.objects.filter(pk=person.pk).update(**changes)
     return person
+
+
+def end_user_update(
+    *,
+    person: EndUser,
+    email: str | None = None,
+    properties: Mapping[str, Any] | None = None,
+    locale: str | None = None,
+) -> EndUser:
+    """Change a person's e-mail (a new address clears a bounce), merge ``properties`` into
+    theirs and set their locale. An e-mail another person of the project has is refused."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from promoter.core.errors import ApplicationError
+
+    changes: dict[str, Any] = {}
+    if email is not None and email != person.email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ApplicationError(
+                code="invalid", detail="Not an e-mail address.", fields={"email": "invalid"}
+            ) from None
+        taken = (
+            EndUser.objects.filter(project_id=person.project_id, email__iexact=email)
+            .exclude(pk=person.pk)
+            .exists()
+        )
+        if taken:
+            raise ApplicationError(
+                code="conflict",
+                detail="Another person of this project has this e-mail address.",
+                fields={"email": "taken"},
+                status=409,
+            )
+        changes["email"], changes["bounced_at"] = email, None
+    if properties:
+        merged = {**(person.properties or {}), **properties}
+        if merged != person.properties:
+            changes["properties"] = merged
+    if locale is not None and locale != person.locale:
+        changes["locale"] = locale[:35]
+    for name, value in changes.items():
+        setattr(person, name, value)
+    if changes:
+        person.save(update_fields=list(changes))
+    return person

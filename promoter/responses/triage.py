@@ -142,7 +142,7 @@ def response_assign(*, response: Response, assignee: User | None, actor: User) -
     return response
 
 
-def response_set_status(*, response: Response, status: str, actor: User) -> Response:
+def response_set_status(*, response: Response, status: str, actor: User | None) -> Response:
     """Close or reopen ``response``."""
     if status not in Status.values:
         raise ApplicationError(

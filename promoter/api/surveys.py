@@ -1,0 +1,166 @@
+"""Surveys, tags and metrics in the REST API. Metrics come from the analytics selectors and
+statistics, the very figures the dashboard shows (STYLE.md #4)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router
+
+from promoter.analytics import metrics
+from promoter.analytics.selectors import (
+    ResponseFilter,
+    histogram,
+    histograms_by_period,
+    histograms_by_property,
+)
+from promoter.api import schemas as s
+from promoter.api.people import ERRORS, key_of
+from promoter.core.errors import ApplicationError
+from promoter.dashboard.filters import parse_where
+from promoter.responses.selectors import tags_for_project
+from promoter.surveys.models import Survey
+from promoter.surveys.services import survey_update
+
+router = Router(tags=["surveys"])
+
+
+def survey_out(survey: Survey) -> dict[str, Any]:
+    return {
+        "id": survey.public_id,
+        "name": survey.name,
+        "kind": survey.kind,
+        "is_active": survey.is_active,
+        "channels": list(survey.channels or []),
+        "first_survey_after_days": survey.first_survey_after_days,
+        "resurvey_after_days": survey.resurvey_after_days,
+        "after_decline_days": survey.after_decline_days,
+        "sampling_percent": survey.sampling_percent,
+        "daily_cap": survey.daily_cap,
+        "created_at": survey.created_at,
+    }
+
+
+def _survey(request: HttpRequest, survey_id: uuid.UUID) -> Survey:
+    found = Survey.objects.filter(project=key_of(request).project, public_id=survey_id).first()
+    if found is None:
+        raise Http404("No such survey.")
+    return found
+
+
+@router.get("/surveys", response={200: list[s.SurveyOut], **ERRORS}, summary="List surveys")
+def surveys(request: HttpRequest) -> list[dict[str, Any]]:
+    found = Survey.objects.filter(project=key_of(request).project).order_by("created_at", "pk")
+    return [survey_out(x) for x in found]
+
+
+@router.get("/surveys/{survey_id}", response={200: s.SurveyOut, **ERRORS}, summary="Get a survey")
+def survey_get(request: HttpRequest, survey_id: uuid.UUID) -> dict[str, Any]:
+    return survey_out(_survey(request, survey_id))
+
+
+@router.patch(
+    "/surveys/{survey_id}", response={200: s.SurveyOut, **ERRORS}, summary="Change settings"
+)
+def survey_patch(
+    request: HttpRequest, survey_id: uuid.UUID, payload: s.SurveyPatch
+) -> dict[str, Any]:
+    survey = _survey(request, survey_id)
+    changes = payload.dict(exclude_unset=True)
+    if "name" in changes and not str(changes["name"]).strip():
+        raise ApplicationError(
+            code="invalid", detail="A survey needs a name.", fields={"name": "required"}
+        )
+    return survey_out(survey_update(survey=survey, data=changes))
+
+
+@router.get("/tags", response={200: list[s.TagOut], **ERRORS}, summary="List tags")
+def tags(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": t.public_id,
+            "name": t.name,
+            "color": t.color,
+            "parent": t.parent.name if t.parent_id and t.parent else None,
+        }
+        for t in tags_for_project(project=key_of(request).project)
+    ]
+
+
+class MetricsQuery(s.Schema):
+    survey: uuid.UUID | None = None
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    where: list[str] = []
+    by: str | None = None
+    bucket: Literal["day", "week", "month"] | None = None
+
+
+def _figure(kind: str, bins: list[int]) -> dict[str, Any]:
+    summary = metrics.summarize(kind, bins)
+    return {
+        "n": summary.n,
+        "score": summary.score,
+        "low": summary.low,
+        "high": summary.high,
+        "promoters": summary.promoters,
+        "passives": summary.passives,
+        "detractors": summary.detractors,
+    }
+
+
+@router.get(
+    "/metrics",
+    response={200: s.MetricsOut, **ERRORS},
+    summary="Score with its 95% interval, by property or over time",
+)
+def metrics_get(request: HttpRequest, query: Query[MetricsQuery]) -> dict[str, Any]:
+    project = key_of(request).project
+    if query.survey is not None:
+        survey = _survey(request, query.survey)
+    else:
+        first = project.surveys.filter(kind="nps").order_by("created_at", "pk").first()
+        if first is None:
+            raise Http404("No survey.")
+        survey = first
+    conditions = []
+    for text in query.where:
+        condition = parse_where(text)
+        if condition is None:
+            raise ApplicationError(
+                code="invalid",
+                detail=f"{text!r}: write property:op:value.",
+                fields={"where": "malformed"},
+            )
+        conditions.append(condition)
+    if query.since and query.until and query.since >= query.until:
+        raise ApplicationError(
+            code="invalid", detail="since must be before until.", fields={"since": "after until"}
+        )
+    flt = ResponseFilter(
+        survey=survey, since=query.since, until=query.until, conditions=tuple(conditions)
+    )
+    kind = survey.kind
+    document: dict[str, Any] = {
+        "survey": survey.public_id,
+        "kind": kind,
+        "since": query.since,
+        "until": query.until,
+        "overall": _figure(kind, histogram(project=project, flt=flt)),
+        "by": query.by,
+        "bucket": query.bucket,
+    }
+    if query.by:
+        document["breakdown"] = [
+            {"value": value, **_figure(kind, bins)}
+            for value, bins in histograms_by_property(project=project, flt=flt, name=query.by)
+        ]
+    if query.bucket:
+        document["trend"] = [
+            {"start": start, **_figure(kind, bins)}
+            for start, bins in histograms_by_period(project=project, flt=flt, bucket=query.bucket)
+        ]
+    return document

@@ -1,0 +1,170 @@
+"""The REST API's resources: people, responses, declines, surveys, tags and metrics, with
+cursor pagination, rate limits and the one error shape."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+
+from django.test import Client
+from django.utils import timezone
+
+from promoter.accounts.services import api_key_create
+from promoter.analytics import metrics
+from promoter.analytics.selectors import ResponseFilter, histogram
+from promoter.people.models import EndUser
+from promoter.responses.models import Decline, Response
+from promoter.responses.seed import seed_project
+
+
+class Api:
+    def __init__(self, key: str) -> None:
+        self.client = Client()
+        self.auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+    def get(self, path, params=None):
+        return self.client.get(f"/api/v1{path}", params or {}, **self.auth)
+
+    def send(self, method, path, body):
+        return getattr(self.client, method)(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json", **self.auth
+        )
+
+
+def api_for(project, read_only=False) -> Api:
+    return Api(api_key_create(project=project, name="t", read_only=read_only).secret)
+
+
+def test_people_create_update_get_list_with_cursor_pages(world):
+    api = api_for(world.alpha)
+    created = api.send(
+        "post", "/people", {"email": "ann@example.com", "properties": {"plan": "pro"}}
+    )
+    assert created.status_code == 201
+    again = api.send("post", "/people", {"email": "ann@example.com", "properties": {"seats": 5}})
+    assert again.status_code == 200 and again.json()["properties"] == {"plan": "pro", "seats": 5}
+    for i in range(5):
+        api.send("post", "/people", {"external_id": f"u-{i}"})
+    first = api.get("/people", {"limit": 4})
+    assert len(first.json()["items"]) == 4 and 'rel="next"' in first["Link"]
+    cursor = first.json()["next_cursor"]
+    second = api.get("/people", {"limit": 4, "cursor": cursor}).json()
+    assert len(second["items"]) == 2 and second["next_cursor"] is None
+    ids = [p["id"] for p in first.json()["items"] + second["items"]]
+    assert len(set(ids)) == 6
+    assert api.get("/people/email:ann@example.com").json()["properties"]["seats"] == 5
+    assert api.get("/people/id:u-3").json()["external_id"] == "u-3"
+    patched = api.send(
+        "patch", "/people/id:u-3", {"email": "u3@example.com", "properties": {"a": 1}}
+    )
+    assert patched.json()["email"] == "u3@example.com"
+    clash = api.send("patch", "/people/id:u-4", {"email": "ANN@example.com"})
+    assert clash.status_code == 409 and clash.json()["fields"] == {"email": "taken"}
+    bad = api.send("post", "/people", {"properties": {}})
+    assert bad.status_code == 400 and "external_id" in bad.json()["fields"]
+    assert api.get("/people", {"cursor": "forged"}).status_code == 400
+    assert api.get("/people", {"limit": 0}).json()["fields"] == {"limit": "between 1 and 500"}
+
+
+def test_record_a_response_idempotently_then_list_filter_and_change_it(world):
+    api = api_for(world.alpha)
+    survey = world.alpha.surveys.get(kind="nps")
+    rid = str(uuid.uuid4())
+    body = {
+        "id": rid,
+        "survey": str(survey.public_id),
+        "score": 3,
+        "comment": "Too slow",
+        "person": {"email": "jane@example.com", "properties": {"plan": "pro"}},
+    }
+    created = api.send("post", "/responses", body)
+    assert created.status_code == 201
+    out = created.json()
+    assert (out["category"], out["channel"], out["person"]["email"]) == (
+        "detractor",
+        "api",
+        "jane@example.com",
+    )
+    assert out["properties"] == {"plan": "pro"} and out["sentiment"] < 0
+    assert api.send("post", "/responses", body).status_code == 200  # a retry: the same one
+    assert Response.objects.count() == 1
+    other = api.send("post", "/responses", {**body, "person": {"email": "bob@example.com"}})
+    assert other.status_code == 409
+    assert (
+        api.send("post", "/responses", {**body, "id": str(uuid.uuid4()), "score": 11}).status_code
+        == 400
+    )
+    api.send("post", "/responses", {"survey": str(survey.public_id), "score": 10})
+    detractors = api.get("/responses", {"category": "detractor"}).json()["items"]
+    assert [r["id"] for r in detractors] == [rid]
+    assert len(api.get("/responses", {"where": "plan:eq:pro"}).json()["items"]) == 1
+    assert len(api.get("/responses", {"has_comment": "false"}).json()["items"]) == 1
+    changed = api.send(
+        "patch",
+        f"/responses/{rid}",
+        {"comment": "Too slow on Mondays", "add_tags": ["Speed"], "status": "closed"},
+    )
+    assert changed.status_code == 200
+    out = changed.json()
+    assert (out["comment"], out["tags"], out["status"]) == (
+        "Too slow on Mondays",
+        ["Speed"],
+        "closed",
+    )
+    assert [r["id"] for r in api.get("/responses", {"tag": "speed"}).json()["items"]] == [rid]
+    removed = api.send("patch", f"/responses/{rid}", {"remove_tags": ["Speed"]}).json()
+    assert removed["tags"] == []
+    assert api.get(f"/responses/{uuid.uuid4()}").status_code == 404
+
+
+def test_declines_surveys_tags(world):
+    api = api_for(world.alpha)
+    survey = world.alpha.surveys.get(kind="nps")
+    now = timezone.now()
+    person = EndUser.objects.create(
+        project=world.alpha, external_id="u1", first_seen_at=now, last_seen_at=now
+    )
+    Decline.objects.create(project=world.alpha, survey=survey, end_user=person, created_at=now)
+    assert api.get("/declines").json()["items"][0]["person"]["external_id"] == "u1"
+    assert [x["kind"] for x in api.get("/surveys").json()] == ["nps"]
+    patched = api.send("patch", f"/surveys/{survey.public_id}", {"resurvey_after_days": 45})
+    assert patched.json()["resurvey_after_days"] == 45
+    assert (
+        api.send("patch", f"/surveys/{survey.public_id}", {"sampling_percent": 150}).status_code
+        == 400
+    )
+    assert api.get("/tags").json() == []
+
+
+def test_metrics_equal_the_dashboards_figures(world):
+    until = timezone.now()
+    seed_project(project=world.alpha, responses=400, seed=5, until=until)
+    api = api_for(world.alpha)
+    survey = world.alpha.surveys.get(kind="nps")
+    since = until - datetime.timedelta(days=90)
+    document = api.get(
+        "/metrics",
+        {"since": since.isoformat(), "until": until.isoformat(), "by": "plan", "bucket": "month"},
+    ).json()
+    expected = metrics.summarize(
+        "nps",
+        histogram(project=world.alpha, flt=ResponseFilter(survey=survey, since=since, until=until)),
+    )
+    assert document["overall"]["n"] == expected.n > 0
+    assert abs(document["overall"]["score"] - expected.score) < 1e-9
+    assert sum(row["n"] for row in document["breakdown"]) == expected.n
+    assert sum(row["n"] for row in document["trend"]) == expected.n
+    assert api.get("/metrics", {"where": "nonsense"}).status_code == 400
+
+
+def test_rate_limits_answer_429_with_retry_after(world, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_RATE_LIMIT_PER_MINUTE = 3
+    api = api_for(world.alpha)
+    codes = [api.get("/surveys").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = api.get("/surveys")
+    assert limited.json()["code"] == "rate_limited" and 1 <= int(limited["Retry-After"]) <= 61
