@@ -9,7 +9,8 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
 
 from promoter.accounts.models import ApiKey
 from promoter.api import schemas as s
@@ -71,21 +72,23 @@ def person_out(person: EndUser) -> dict[str, Any]:
     }
 
 
+class PeopleFilters(Schema):
+    email: str | None = None
+    external_id: str | None = None
+    cursor: str | None = None
+    limit: int | None = Field(None, ge=1, le=500)
+
+
 @router.get("/people", response={200: s.PeoplePage, **ERRORS}, summary="List people")
 def people(
-    request: HttpRequest,
-    response: HttpResponse,
-    email: str | None = None,
-    external_id: str | None = None,
-    cursor: str | None = None,
-    limit: int | None = None,
+    request: HttpRequest, response: HttpResponse, filters: Query[PeopleFilters]
 ) -> dict[str, Any]:
     qs = EndUser.objects.filter(project=key_of(request).project)
-    if email:
-        qs = qs.filter(email__iexact=email)
-    if external_id:
-        qs = qs.filter(external_id=external_id)
-    page = paginate(qs, cursor=cursor, limit=limit)
+    if filters.email:
+        qs = qs.filter(email__iexact=filters.email)
+    if filters.external_id:
+        qs = qs.filter(external_id=filters.external_id)
+    page = paginate(qs, cursor=filters.cursor, limit=filters.limit)
     link = link_header(request, page)
     if link:
         response["Link"] = link

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Status
+from pydantic import Field
 
 from promoter.analytics.selectors import category_q, condition_q, sentiment_q
 from promoter.api import schemas as s
@@ -90,14 +91,14 @@ class ResponseFilters(s.Schema):
     until: datetime.datetime | None = None
     updated_since: datetime.datetime | None = None
     survey: uuid.UUID | None = None
-    category: list[str] = []
+    category: list[Literal["promoter", "passive", "detractor"]] = []
     score: int | None = None
     tag: str | None = None
     has_comment: bool | None = None
-    sentiment: list[str] = []
+    sentiment: list[Literal["positive", "neutral", "negative"]] = []
     where: list[str] = []
     cursor: str | None = None
-    limit: int | None = None
+    limit: int | None = Field(None, ge=1, le=500)
 
 
 @router.get("/responses", response={200: s.ResponsesPage, **ERRORS}, summary="List responses")
@@ -268,7 +269,7 @@ class DeclineFilters(s.Schema):
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
     cursor: str | None = None
-    limit: int | None = None
+    limit: int | None = Field(None, ge=1, le=500)
 
 
 @router.get("/declines", response={200: s.DeclinesPage, **ERRORS}, summary="List declines")
