@@ -64,7 +64,7 @@ def test_people_create_update_get_list_with_cursor_pages(world):
     bad = api.send("post", "/people", {"properties": {}})
     assert bad.status_code == 400 and "external_id" in bad.json()["fields"]
     assert api.get("/people", {"cursor": "forged"}).status_code == 400
-    assert api.get("/people", {"limit": 0}).json()["fields"] == {"limit": "between 1 and 500"}
+    assert "limit" in api.get("/people", {"limit": 0}).json()["fields"]
 
 
 def test_record_a_response_idempotently_then_list_filter_and_change_it(world):
