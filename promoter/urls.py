@@ -6,6 +6,7 @@ from promoter.accounts import views as accounts
 from promoter.api.api import api as rest_api
 from promoter.channels import views as channels
 from promoter.dashboard import analytics_views as analytics
+from promoter.dashboard import apikey_views as apikeys
 from promoter.dashboard import destination_views as destinations
 from promoter.dashboard import email_views as email
 from promoter.dashboard import followup_views as followup
@@ -187,6 +188,12 @@ urlpatterns = [
         name="project-theme-to-tag",
     ),
     path("p/<slug:slug>/settings/", dashboard.project_settings, name="project-settings"),
+    path("p/<slug:slug>/settings/api-keys/", apikeys.apikey_create, name="project-apikey-create"),
+    path(
+        "p/<slug:slug>/settings/api-keys/<str:key_id>/revoke/",
+        apikeys.apikey_revoke,
+        name="project-apikey-revoke",
+    ),
     path("p/<slug:slug>/members/", dashboard.members, name="project-members"),
     path("p/<slug:slug>/surveys/", dashboard.surveys, name="project-surveys"),
     path(

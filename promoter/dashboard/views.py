@@ -92,11 +92,18 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
         project_update(project=project, **{f: form.cleaned_data[f] for f in form.Meta.fields})
         messages.success(request, "Settings saved.")
         return redirect("project-settings", slug=project.slug)
-    return render(
-        request,
-        "dashboard/settings.html",
-        {"membership": membership, "project": project, "form": form, "can_edit": can_edit},
-    )
+    from promoter.accounts.models import ApiKey
+    from promoter.dashboard.apikey_views import NEW_KEY
+
+    context = {
+        "membership": membership,
+        "project": project,
+        "form": form,
+        "can_edit": can_edit,
+        "api_keys": list(ApiKey.objects.filter(project=project).order_by("-created_at")),
+        "new_key": request.session.pop(NEW_KEY, None) if can_edit else None,
+    }
+    return render(request, "dashboard/settings.html", context)
 
 
 @login_required

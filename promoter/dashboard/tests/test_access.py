@@ -142,6 +142,12 @@ def _routing_rule(world) -> dict[str, str]:
     return {"rule_id": str(rule.public_id)}
 
 
+def _api_key(world) -> dict[str, str]:
+    from promoter.accounts.services import api_key_create
+
+    return {"key_id": str(api_key_create(project=world.alpha, name="k").api_key.public_id)}
+
+
 def _assigned_response(world) -> dict[str, str]:
     kwargs = _response(world)
     Response.objects.filter(public_id=kwargs["response_id"]).update(assignee=world.member)
@@ -224,6 +230,8 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-tag-rule-backfill": [("post", {}, _rule, ADMIN_WRITE)],
     "project-tag-rule-progress": [("get", {}, _rule, READ)],
     "project-followup": [("get", {}, _a_response, READ)],
+    "project-apikey-create": [("post", {"name": "CRM"}, _no_args, ADMIN_WRITE)],
+    "project-apikey-revoke": [("post", {}, _api_key, ADMIN_WRITE)],
     "project-integrations": [("get", {}, _some_destination, READ)],
     "project-integrations-add": [
         (
@@ -308,6 +316,7 @@ def _triage_snapshot(project: Project) -> tuple:
         Activity.objects.filter(response__project=project).count(),
         _channels_snapshot(project),
         _integrations_snapshot(project),
+        sorted(project.api_keys.values_list("name", "revoked_at")),
     )
 
 
