@@ -1,0 +1,146 @@
+"""Rows per second of ``promoter import`` on PostgreSQL: a generated Delighted-style CSV of
+``--rows`` rows (people repeat, a third with comments, two properties), imported into a fresh
+database by the real command, ``--rounds`` times (a fresh project each round).
+
+Prints JSON on stdout (progress on stderr) and keeps a copy in bench/results/.
+Usage: python bench/import.py [--rows 1000000] [--rounds 3] [--sentiment]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+POSTGRES_DB = "promoter_bench_import"
+COMMENTS = ("Exports are slow", "Love the reports", "Too expensive for us", "Support was great")
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def postgres(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_URL}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def write_csv(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    start = 1_735_689_600  # 2025-01-01
+    with path.open("w") as out:
+        out.write("Response ID,Email,Score,Comment,Response Timestamp,Plan,Country\n")
+        for i in range(rows):
+            person = rng.randrange(rows // 4 + 1)
+            comment = rng.choice(COMMENTS) if i % 3 == 0 else ""
+            out.write(
+                f"r-{i},p{person}@example.com,{rng.randrange(11)},{comment},"
+                f"{start + i * 20},{rng.choice(('free', 'pro', 'enterprise'))},"
+                f"{rng.choice(('US', 'FR', 'DE'))}\n"
+            )
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(PYTHON), "-m", "promoter.cli", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--sentiment", action="store_true", help="score comments too")
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{POSTGRES_URL}/{POSTGRES_DB}",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "LOG_LEVEL": "ERROR",
+    }
+    postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+    postgres(f'CREATE DATABASE "{POSTGRES_DB}"')
+    rounds = []
+    try:
+        run(env, "migrate", "-v", "0")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "delighted.csv"
+            log(f"writing {args.rows:,} rows")
+            write_csv(path, args.rows)
+            size = path.stat().st_size
+            for i in range(args.rounds):
+                slug = f"bench{i}"
+                run(
+                    {**env, "PROMOTER_PASSWORD": "x" * 16},
+                    "createuser",
+                    f"bench{i}@example.com",
+                    "--project",
+                    slug,
+                )
+                project_slug = slug  # createuser names the project; its slug follows
+                load = os.getloadavg()[0]
+                started = time.perf_counter()
+                extra = [] if args.sentiment else ["--no-sentiment"]
+                out = run(env, "import", str(path), "--project", project_slug, *extra).stdout
+                elapsed = time.perf_counter() - started
+                rate = args.rows / elapsed
+                log(f"round {i + 1}: {elapsed:.1f} s, {rate:,.0f} rows/s ({out.strip()})")
+                rounds.append(
+                    {
+                        "seconds": round(elapsed, 1),
+                        "rows_per_second": round(args.rows / elapsed),
+                        "load_average_before": round(load, 2),
+                    }
+                )
+    finally:
+        postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+    report = {
+        "benchmark": "import",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "settings": {
+            "rows": args.rows,
+            "file_bytes": size,
+            "database": "PostgreSQL",
+            "sentiment": args.sentiment,
+            "note": "the whole `promoter import` process: start, read, check, insert",
+        },
+        "results": {
+            "seconds_median": statistics.median(r["seconds"] for r in rounds),
+            "rows_per_second_median": statistics.median(r["rows_per_second"] for r in rounds),
+            "rounds": rounds,
+        },
+    }
+    text = json.dumps(report, indent=2)
+    print(text)
+    if not args.no_save:
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        (ROOT / "bench" / "results" / f"import-{stamp}.json").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
