@@ -123,17 +123,11 @@ def person_upsert(request: HttpRequest, payload: s.PersonIn) -> Status[dict[str,
                 code="invalid", detail="Not an e-mail address.", fields={"email": "invalid"}
             ) from None
     project = key_of(request).project
-    existed = (
-        EndUser.objects.filter(project=project)
-        .filter(
-            **(
-                {"external_id": payload.external_id}
-                if payload.external_id
-                else {"email__iexact": payload.email}
-            )
-        )
-        .exists()
-    )
+    people = EndUser.objects.filter(project=project)
+    if payload.external_id:
+        existed = people.filter(external_id=payload.external_id).exists()
+    else:
+        existed = people.filter(email__iexact=payload.email or "").exists()
     person = end_user_upsert(
         project=project,
         identity=Identity(

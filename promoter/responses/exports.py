@@ -139,7 +139,7 @@ def export(
     what: str,
     fmt: str,
     write: Callable[[str], Any],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], Any] | None = None,
 ) -> int:
     """Write the project's ``what`` (responses, people, tags) as ``fmt`` (csv, jsonl) through
     ``write``; return how many rows. CSV cells are safe from spreadsheet formulas; lists are

@@ -343,7 +343,7 @@ def import_rows(
     *,
     survey: Survey,
     rows: list[Row],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], Any] | None = None,
     sentiment: bool = True,
 ) -> tuple[int, int]:
     """Store ``rows`` as responses of ``survey`` in one transaction; return (imported, already

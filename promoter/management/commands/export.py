@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         total = count(project=project, what=options["what"])
         target = options["output"]
         temporary = None
+        write: Callable[[str], Any]
         if target == "-":
             out = self.stdout
             write = out.write
