@@ -10,6 +10,7 @@ from promoter.dashboard import apikey_views as apikeys
 from promoter.dashboard import destination_views as destinations
 from promoter.dashboard import email_views as email
 from promoter.dashboard import followup_views as followup
+from promoter.dashboard import import_views as imports
 from promoter.dashboard import reasons_views as reasons
 from promoter.dashboard import tags_views as tags
 from promoter.dashboard import views as dashboard
@@ -141,6 +142,8 @@ urlpatterns = [
         name="project-integration-rule-delete",
     ),
     path("p/<slug:slug>/email/", email.email_surveys, name="project-email"),
+    path("p/<slug:slug>/import/", imports.import_upload, name="project-import"),
+    path("p/<slug:slug>/import/<str:token>/", imports.import_check, name="project-import-check"),
     path("p/<slug:slug>/email/send/", email.invitations_send, name="project-invitations-send"),
     path(
         "p/<slug:slug>/email/autopilot/<str:survey_id>/",

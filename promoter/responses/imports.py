@@ -191,6 +191,15 @@ def _columns(
     return fields, properties
 
 
+def detected(
+    header: list[str], mapping: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Return the column each field is read from (with ``mapping``, else as recognised) and
+    the columns that become properties (for the Import page's mapping step)."""
+    fields, properties = _columns(header, mapping or {})
+    return {name: header[index] for name, index in fields.items()}, list(properties)
+
+
 def _when(text: str, tz: datetime.tzinfo) -> datetime.datetime | None:
     text = text.strip()
     if not text:

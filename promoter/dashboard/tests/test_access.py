@@ -26,6 +26,7 @@ ROLES = ("owner", "admin", "member", "viewer", "outsider", "anonymous")
 READ = {"owner": 200, "admin": 200, "member": 200, "viewer": 200, "outsider": 404}
 ADMIN_WRITE = {"owner": 302, "admin": 302, "member": 403, "viewer": 403, "outsider": 404}
 MEMBER_WRITE = {"owner": 302, "admin": 302, "member": 302, "viewer": 403, "outsider": 404}
+ADMIN_READ = {"owner": 302, "admin": 302, "member": 403, "viewer": 403, "outsider": 404}
 
 
 def _extra_viewer(world) -> dict[str, str]:
@@ -148,6 +149,14 @@ def _api_key(world) -> dict[str, str]:
     return {"key_id": str(api_key_create(project=world.alpha, name="k").api_key.public_id)}
 
 
+def _an_upload(world) -> dict[str, str]:
+    # An upload token that exists in no session: admins are sent back to upload again
+    # (302), everyone else is refused before that.
+    import uuid as _uuid
+
+    return {"token": str(_uuid.uuid4())}
+
+
 def _assigned_response(world) -> dict[str, str]:
     kwargs = _response(world)
     Response.objects.filter(public_id=kwargs["response_id"]).update(assignee=world.member)
@@ -230,6 +239,8 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
     "project-tag-rule-backfill": [("post", {}, _rule, ADMIN_WRITE)],
     "project-tag-rule-progress": [("get", {}, _rule, READ)],
     "project-followup": [("get", {}, _a_response, READ)],
+    "project-import": [("get", {}, _no_args, READ)],
+    "project-import-check": [("get", {}, _an_upload, ADMIN_READ)],
     "project-apikey-create": [("post", {"name": "CRM"}, _no_args, ADMIN_WRITE)],
     "project-apikey-revoke": [("post", {}, _api_key, ADMIN_WRITE)],
     "project-integrations": [("get", {}, _some_destination, READ)],
