@@ -315,23 +315,32 @@ def plan(
     return Plan(rows=rows, problems=problems, total=total, columns=columns)
 
 
-def _people(
-    project: Project, rows: list[Row], now: datetime.datetime, again: bool = True
-) -> dict[str, int]:
-    """Return the person pk per identity key of ``rows``, creating the missing people."""
-    by_id = {r.external_id for r in rows if r.external_id}
-    by_email = {r.email for r in rows if r.email and not r.external_id}
-    found: dict[str, int] = {}
+def _key(r: Row) -> str:
+    return f"id:{r.external_id}" if r.external_id else (f"email:{r.email}" if r.email else "")
+
+
+def _people(project: Project, rows: list[Row], known: dict[str, int]) -> dict[str, int]:
+    """Add to ``known`` (person pk per identity key, kept across batches) the people of
+    ``rows``: found in the project, else created. Return ``known``."""
+    wanted = {_key(r) for r in rows} - set(known) - {""}
+    if not wanted:
+        return known
+    by_id = [k[3:] for k in wanted if k.startswith("id:")]
+    by_email = [k[6:] for k in wanted if k.startswith("email:")]
     people = EndUser.objects.filter(project=project)
-    for external_id, pk in people.filter(external_id__in=by_id).values_list("external_id", "pk"):
-        found[f"id:{external_id}"] = pk
-    anonymous = people.filter(external_id__isnull=True, email__in=by_email)
-    for email, pk in anonymous.values_list("email", "pk"):
-        found[f"email:{email}"] = pk
+    if by_id:
+        for external_id, pk in people.filter(external_id__in=by_id).values_list(
+            "external_id", "pk"
+        ):
+            known[f"id:{external_id}"] = pk
+    if by_email:
+        anonymous = people.filter(external_id__isnull=True, email__in=by_email)
+        for email, pk in anonymous.values_list("email", "pk"):
+            known[f"email:{email}"] = pk
     new: dict[str, dict[str, Any]] = {}
     for r in rows:
-        key = f"id:{r.external_id}" if r.external_id else (f"email:{r.email}" if r.email else "")
-        if key and key not in found and key not in new:
+        key = _key(r)
+        if key and key not in known and key not in new:
             new[key] = {
                 "public_id": uuid.uuid4(),
                 "project_id": project.pk,
@@ -341,11 +350,16 @@ def _people(
                 "first_seen_at": r.created_at,
                 "last_seen_at": r.created_at,
             }
-    if new and again:
+    if new:
         _insert(list(new.values()), EndUser)
-        # Read the ids back: bulk inserts that skip conflicts do not return them.
-        return _people(project, rows, now, again=False)
-    return found
+        ids = dict(
+            EndUser.objects.filter(
+                public_id__in=[v["public_id"] for v in new.values()]
+            ).values_list("public_id", "pk")
+        )
+        for key, values in new.items():
+            known[key] = ids[values["public_id"]]
+    return known
 
 
 def import_rows(
@@ -361,11 +375,11 @@ def import_rows(
 
     project = survey.project
     imported = skipped = 0
-    now = timezone.now()
+    known: dict[str, int] = {}
     with transaction.atomic():
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
-            people = _people(project, batch, now)
+            people = _people(project, batch, known)
             ids = {
                 r.number: uuid.uuid5(
                     NAMESPACE,
@@ -385,11 +399,7 @@ def import_rows(
                     skipped += 1
                     continue
                 existing.add(ids[r.number])
-                key = (
-                    f"id:{r.external_id}"
-                    if r.external_id
-                    else (f"email:{r.email}" if r.email else "")
-                )
+                key = _key(r)
                 values = {
                     "public_id": ids[r.number],
                     "project_id": project.pk,
