@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from promoter.api.auth import ApiKeyAuth
+from promoter.api.exports import router as exports_router
 from promoter.api.hooks import router as hooks_router
 from promoter.api.people import router as people_router
 from promoter.api.responses import router as responses_router
@@ -29,6 +30,7 @@ api.add_router("/", hooks_router)
 api.add_router("/", people_router)
 api.add_router("/", responses_router)
 api.add_router("/", surveys_router)
+api.add_router("/", exports_router)
 
 
 def _field_name(loc: list[Any]) -> str:

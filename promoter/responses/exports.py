@@ -133,6 +133,32 @@ def _tags(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
     return ["id", "name", "color", "parent", "responses"], rows()
 
 
+def export_chunks(*, project: Project, what: str, fmt: str) -> Iterator[tuple[str, int]]:
+    """Yield the project's ``what`` (responses, people, tags) as ``fmt`` (csv, jsonl) in
+    chunks of text, each with how many rows it holds. CSV cells are safe from spreadsheet
+    formulas; lists are joined with "; " in CSV and stay lists in JSON Lines."""
+    if what not in WHAT or fmt not in FORMATS:
+        raise ValueError(f"export what in {WHAT} as {FORMATS}")
+    columns, rows = {"responses": _responses, "people": _people, "tags": _tags}[what](project)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if fmt == "csv":
+        writer.writerow(columns)
+    n = 0
+    for row in rows:
+        if fmt == "csv":
+            writer.writerow([_cell(row.get(c)) for c in columns])
+        else:
+            buffer.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        n += 1
+        if n == CHUNK:
+            yield buffer.getvalue(), n
+            buffer.seek(0)
+            buffer.truncate()
+            n = 0
+    yield buffer.getvalue(), n
+
+
 def export(
     *,
     project: Project,
@@ -141,36 +167,14 @@ def export(
     write: Callable[[str], Any],
     progress: Callable[[int], Any] | None = None,
 ) -> int:
-    """Write the project's ``what`` (responses, people, tags) as ``fmt`` (csv, jsonl) through
-    ``write``; return how many rows. CSV cells are safe from spreadsheet formulas; lists are
-    joined with "; " in CSV and stay lists in JSON Lines."""
-    if what not in WHAT or fmt not in FORMATS:
-        raise ValueError(f"export what in {WHAT} as {FORMATS}")
-    columns, rows = {"responses": _responses, "people": _people, "tags": _tags}[what](project)
-    n = 0
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in columns])
-            n += 1
-            if n % CHUNK == 0:
-                write(buffer.getvalue())
-                buffer.seek(0)
-                buffer.truncate()
-                if progress:
-                    progress(CHUNK)
-        write(buffer.getvalue())
-    else:
-        for row in rows:
-            write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-            n += 1
-            if progress and n % CHUNK == 0:
-                progress(CHUNK)
-    if progress:
-        progress(n % CHUNK)
-    return n
+    """Write :func:`export_chunks` through ``write``; return how many rows."""
+    total = 0
+    for text, n in export_chunks(project=project, what=what, fmt=fmt):
+        write(text)
+        total += n
+        if progress:
+            progress(n)
+    return total
 
 
 def _cell(value: Any) -> str:

@@ -168,3 +168,16 @@ def test_rate_limits_answer_429_with_retry_after(world, settings):
     assert codes == [200, 200, 200, 429]
     limited = api.get("/surveys")
     assert limited.json()["code"] == "rate_limited" and 1 <= int(limited["Retry-After"]) <= 61
+
+
+def test_export_streams_csv_and_jsonl(world):
+    seed_project(project=world.alpha, responses=40, seed=2, until=timezone.now())
+    api = api_for(world.alpha, read_only=True)
+    reply = api.get("/export/responses", {"format": "csv"})
+    assert reply.status_code == 200 and reply["Content-Type"].startswith("text/csv")
+    lines = b"".join(reply.streaming_content).decode().splitlines()
+    assert lines[0].startswith("id,created_at") and len(lines) == 41
+    people = api.get("/export/people", {"format": "jsonl"})
+    rows = [json.loads(line) for line in b"".join(people.streaming_content).decode().splitlines()]
+    assert len(rows) == EndUser.objects.filter(project=world.alpha).count()
+    assert api.get("/export/secrets").status_code == 400
