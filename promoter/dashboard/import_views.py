@@ -57,12 +57,13 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
                 project=project, public_id=request.POST.get("survey", "")
             )
             token = str(uuid.uuid4())
-            suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+            file_name = upload.name or "upload.csv"
+            suffix = ".xlsx" if file_name.lower().endswith(".xlsx") else ".csv"
             (_folder() / f"{project.pk}-{token}").write_bytes(upload.read())
             request.session[f"import:{token}"] = {
                 "survey": str(survey.public_id),
                 "suffix": suffix,
-                "name": upload.name[:200],
+                "name": file_name[:200],
             }
             return redirect(reverse("project-import-check", args=[slug, token]))
     context = {
