@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from promoter.accounts import views as accounts
 from promoter.api.api import api as rest_api
+from promoter.api.compat import delighted
 from promoter.channels import views as channels
 from promoter.dashboard import analytics_views as analytics
 from promoter.dashboard import apikey_views as apikeys
@@ -28,6 +29,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i/v1/", include((ingest_api_urlpatterns(), "ingest"), namespace="ingest")),
     path("api/v1/", rest_api.urls),
+    path(
+        "delighted/v1/",
+        include((delighted.urlpatterns(), "delighted"), namespace="delighted"),
+    ),
     path("w/promoter.js", ingest.widget_js, name="widget-js"),
     path("w/promoter.<str:version>.js", ingest.widget_js_versioned, name="widget-js-versioned"),
     path("demo/", ingest.demo_page, name="demo"),

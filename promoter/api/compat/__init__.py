@@ -1,0 +1,1 @@
+"""Wire-compatible APIs of the products Promoter replaces (docs/delighted-compat.md)."""
