@@ -7,7 +7,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/promoter
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-runtime demo serve test test-deps test-sqlite test-postgres lint format lock clean
+.PHONY: help install install-runtime demo serve test test-deps test-sqlite test-postgres test-long bench lint format lock clean
 
 help: ## list the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -45,6 +45,16 @@ test-sqlite: $(VENV)/.dev
 test-postgres: $(VENV)/.dev
 	@echo "=== test suite on PostgreSQL ($(TEST_POSTGRES_URL)) ==="
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest
+
+test-long: test-deps $(VENV)/.dev ## the minutes-long load, fault, soak and fuzz tests (pytest -m long)
+	@echo "=== long tests on PostgreSQL ($(TEST_POSTGRES_URL)) ==="
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m long
+
+bench: test-deps $(VENV)/.dev ## the benchmark suite (about 25 min): bench/results/latest.json
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" -ne 0 ] || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || true
+	@command -v wrk >/dev/null 2>&1 || echo "bench: no wrk; the ingest benchmark uses its Python client"
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.dev ## ruff format check, ruff check and mypy
 	$(BIN)/ruff format --check .
