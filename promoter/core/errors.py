@@ -31,3 +31,26 @@ class ApplicationError(Exception):
 
     def as_dict(self) -> dict[str, object]:
         return {"detail": self.detail, "code": self.code, "fields": self.fields}
+
+
+# The database did not answer (restarting, unreachable, locked past the timeout): a retry
+# later succeeds, so the APIs answer 503 with Retry-After rather than a 500 page.
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """Return the exceptions that mean "the database is unavailable for now"."""
+    from django.db import InterfaceError, OperationalError
+
+    return (OperationalError, InterfaceError)
+
+
+def database_unavailable() -> ApplicationError:
+    """Return the error an API answers when its database did not answer."""
+    return ApplicationError(
+        code="unavailable",
+        detail="The database is unavailable for a moment; retry this call (with the same id) "
+        "shortly.",
+        status=503,
+        retry_after=UNAVAILABLE_RETRY_AFTER,
+    )

@@ -7,36 +7,37 @@ resolve the person, call one service or selector, render.
 
 from __future__ import annotations
 
+import datetime
 import hmac
-import json
+import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from ninja import NinjaAPI, Status
 from ninja.errors import HttpError, ValidationError
-from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from promoter.accounts.models import Project
-from promoter.core.errors import ApplicationError
+from promoter.core.clients import client_address
+from promoter.core.errors import ApplicationError, database_errors, database_unavailable
 from promoter.core.ids import user_hash_for
+from promoter.core.inputs import StrictParser, parse_failure
 from promoter.ingest import schemas as s
-from promoter.ingest.http import check_origin, client_address, edge, error_response, rate_limit
-from promoter.ingest.selectors import (
-    candidate_surveys,
-    decide,
-    person_with_history,
-    surveys_for_key,
-)
-from promoter.integrations.models import Event
+from promoter.ingest.cache import KeyConfig, PersonLookup, PersonState, lookup
+from promoter.ingest.http import check_origin, edge, error_response, rate_limit
+from promoter.ingest.selectors import candidate_surveys, decide, person_with_history
+from promoter.integrations.models import Event, Rule
 from promoter.integrations.services import response_changed, response_stored, routes_for
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_upsert
-from promoter.responses.models import Response, category_for
+from promoter.responses.models import AutoTagRule, Decline, Response, category_for
+from promoter.responses.selectors import ContactHistory
 from promoter.responses.services import (
     autotag_rules_for,
     check_score,
@@ -49,6 +50,8 @@ from promoter.responses.services import (
 from promoter.surveys.models import Survey
 from promoter.surveys.texts import resolve_texts
 from promoter.text.sentiment import sentiment_for
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LOOK = {
     "primary_color": "#4338ca",
@@ -68,11 +71,12 @@ ERRORS: dict[int, Any] = {
 CATEGORY_BOUNDS = {"nps": (6, 9), "csat": (2, 4), "ces": (3, 5)}
 
 
-class _BodyParser(Parser):
-    """Accept a JSON object sent as application/json or text/plain (no CORS pre-flight)."""
+class _BodyParser(StrictParser):
+    """Accept a JSON object sent as application/json or text/plain (no CORS pre-flight);
+    refuse text no database stores (NUL, lone surrogates) naming the field."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
-        data = json.loads(request.body)
+        data = super().parse_body(request)
         if not isinstance(data, dict):
             raise ValueError("the body must be a JSON object")
         return data
@@ -93,8 +97,14 @@ api = NinjaAPI(
 )
 
 
+# The member of a union pydantic tried, which it appends to the field's location.
+_UNION_TAGS = {"str", "int", "bool", "float", "none", "uuid", "datetime"}
+
+
 def _field_name(loc: list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "payload")]
+    while len(parts) > 1 and parts[-1] in _UNION_TAGS:
+        parts.pop()
     return ".".join(parts) or "body"
 
 
@@ -115,6 +125,8 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if (failure := parse_failure(exc)) is not None:
+        return _application_error(request, failure)
     if exc.status_code == 400:
         error = ApplicationError(
             code="invalid_json",
@@ -124,6 +136,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     else:
         error = ApplicationError(code="error", detail=str(exc), status=exc.status_code)
     return error_response(error)
+
+
+def _database_down(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+    logger.warning("ingest: the database did not answer: %s", exc)
+    return _application_error(request, database_unavailable())
+
+
+for _error in database_errors():
+    api.add_exception_handler(_error, _database_down)
 
 
 @api.exception_handler(ApplicationError)
@@ -152,25 +173,25 @@ def _unknown_key() -> ApplicationError:
     )
 
 
-def _project(request: HttpRequest, payload: s.IdentityIn) -> Project:
-    """Return the project of the payload's key, after the origin check and the rate limit."""
-    project = Project.objects.filter(public_key=payload.key).first()
-    if project is None:
+def _config(
+    request: HttpRequest, payload: s.IdentityIn, locale: str = ""
+) -> tuple[KeyConfig, PersonLookup]:
+    """Return what the payload's key stands for and the lookup of the person it names (read
+    together from the cache), after the origin check and the rate limit."""
+    config, person = lookup(payload.key, _claimed(payload, locale))
+    if config is None:
         raise _unknown_key()
-    _admit(request, project)
-    return project
+    _admit(request, config.project)
+    return config, person
 
 
-def _identity(project: Project, payload: s.IdentityIn, locale: str = "") -> Identity:
+def _claimed(payload: s.IdentityIn, locale: str = "") -> Identity | None:
+    """Return who the payload says the person is (not verified yet), or None if it does not."""
     user = payload.user or s.UserIn(id=None, signed_up_at=None)
     external_id = user.id if isinstance(user.id, str) else None
     if not (external_id or user.email or payload.anonymous_id):
-        raise ApplicationError(
-            code="invalid",
-            detail="Say who the person is: user.id, user.email or anonymous_id.",
-            fields={"user": "needs an id or an e-mail (or send anonymous_id)"},
-        )
-    identity = Identity(
+        return None
+    return Identity(
         external_id=external_id,
         email=user.email,
         anonymous_id=payload.anonymous_id,
@@ -178,8 +199,20 @@ def _identity(project: Project, payload: s.IdentityIn, locale: str = "") -> Iden
         properties=user.properties,
         locale=locale,
     )
+
+
+def _identity(project: Project, payload: s.IdentityIn, locale: str = "") -> Identity:
+    """Return who the payload says the person is, checked against the project's secret when
+    it verifies identities."""
+    identity = _claimed(payload, locale)
+    if identity is None:
+        raise ApplicationError(
+            code="invalid",
+            detail="Say who the person is: user.id, user.email or anonymous_id.",
+            fields={"user": "needs an id or an e-mail (or send anonymous_id)"},
+        )
     if project.require_identity_verification and identity.identified:
-        identifier = external_id or user.email or ""
+        identifier = identity.external_id or identity.email or ""
         expected = user_hash_for(secret=project.secret, identifier=identifier)
         given = (payload.user_hash or "").strip().lower()
         if not given or not hmac.compare_digest(given, expected):
@@ -193,32 +226,31 @@ def _identity(project: Project, payload: s.IdentityIn, locale: str = "") -> Iden
     return identity
 
 
-def _project_and_survey(
-    request: HttpRequest, payload: s.IdentityIn, survey_id: uuid.UUID
-) -> tuple[Project, Survey]:
-    """Return the payload's project and its active survey ``survey_id`` in one query."""
-    survey = (
-        Survey.objects.select_related("project")
-        .filter(project__public_key=payload.key, public_id=survey_id, is_active=True)
-        .first()
-    )
+def _config_and_survey(
+    request: HttpRequest, payload: s.IdentityIn, survey_id: uuid.UUID, locale: str = ""
+) -> tuple[KeyConfig, PersonLookup, Survey]:
+    """Return what the payload's key stands for, the person lookup, and the active survey
+    ``survey_id``."""
+    config, person = _config(request, payload, locale)  # an unknown key first, then origin
+    survey = config.survey(survey_id)
     if survey is None:
-        _project(request, payload)  # an unknown key, a refused origin: say so first
         raise ApplicationError(
             code="unknown_survey",
             detail="This project has no active survey with this id.",
             fields={"survey": "unknown"},
             status=404,
         )
-    project = survey.project
-    _admit(request, project)
-    return project, survey
+    return config, person, survey
 
 
-def _record(request: HttpRequest, payload: s.SurveyRefIn, create: Any) -> Status[dict[str, Any]]:
-    """Record a display or a decline (``create`` is its service) of the payload's survey."""
-    project, survey = _project_and_survey(request, payload, payload.survey)
-    person = _person(project, _identity(project, payload))
+def _record(
+    request: HttpRequest, payload: s.SurveyRefIn, create: Any, *, shown: bool = False
+) -> Status[dict[str, Any]]:
+    """Record a display (``shown``) or a decline of the payload's survey; ``create`` is the
+    service that stores it."""
+    config, lookup_, survey = _config_and_survey(request, payload, payload.survey)
+    project = config.project
+    person = _person(project, _identity(project, payload), lookup_)
     row = create(
         survey=survey,
         end_user=person,
@@ -226,10 +258,30 @@ def _record(request: HttpRequest, payload: s.SurveyRefIn, create: Any) -> Status
         now=timezone.now(),
         public_id=payload.id,
     )
+    if shown:
+        _hold_while_shown(person, timezone.now())
+    else:  # dismissed: the hold ends, and another survey (an event's) may be offered at once
+        EndUser.objects.filter(pk=person.pk, offered_until__isnull=False).update(offered_until=None)
     return Status(201, {"id": row.public_id})
 
 
-def _person(project: Project, identity: Identity) -> EndUser:
+def _hold_while_shown(person: EndUser, now: datetime.datetime) -> None:
+    """Renew the offer's hold once the survey is on screen, so that no other page offers a
+    survey while the person reads and answers it (the hold then lapses by itself)."""
+    seconds = settings.INGEST_OFFER_HOLD_SECONDS
+    if seconds:
+        until = now + datetime.timedelta(seconds=seconds)
+        EndUser.objects.filter(pk=person.pk).update(offered_until=until)
+
+
+def _person(project: Project, identity: Identity, lookup_: PersonLookup) -> EndUser:
+    """Return the person ``identity`` names, created or updated as needed; a person whose
+    state is cached costs no read."""
+    cached = lookup_.person()
+    if cached is not None:
+        return end_user_upsert(
+            project=project, identity=identity, now=timezone.now(), existing=cached, looked_up=True
+        )
     return end_user_upsert(project=project, identity=identity, now=timezone.now())
 
 
@@ -268,18 +320,20 @@ def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str
     summary="Should this person be surveyed now? If so, with which survey",
 )
 def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any]:
-    project, active = surveys_for_key(key=payload.key)
-    if project is None:
-        raise _unknown_key()
-    _admit(request, project)
+    config, lookup_ = _config(request, payload, payload.locale)
+    project = config.project
     identity = _identity(project, payload, locale=payload.locale)
     now = timezone.now()
     surveys = candidate_surveys(
-        active,
+        config.surveys,
         event=payload.event,
         survey_public_id=str(payload.survey) if payload.survey else None,
     )
-    person, history = person_with_history(project=project, identity=identity)
+    state = lookup_.get()
+    if state is None:
+        state = PersonState(*person_with_history(project=project, identity=identity))
+        lookup_.store(state)  # before any write below, which makes it stale at once
+    person, history = state.person, state.history
     decision = decide(
         project=project,
         surveys=surveys,
@@ -290,13 +344,19 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
         now=now,
         force=payload.force,
     )
-    end_user_upsert(project=project, identity=identity, now=now, existing=person, looked_up=True)
+    person = end_user_upsert(
+        project=project, identity=identity, now=now, existing=person, looked_up=True
+    )
     if decision.survey is None:
         return {
             "eligible": False,
             "reason": decision.reason,
             "next_eligible_at": decision.next_eligible_at,
         }
+    if not payload.force:
+        held_until = _offer_claim(person, decision.survey, now, history)
+        if held_until is not None:
+            return {"eligible": False, "reason": "offered", "next_eligible_at": held_until}
     locale = payload.locale or (person.locale if person else "")
     return {
         "eligible": True,
@@ -305,13 +365,41 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
     }
 
 
+def _offer_claim(
+    person: EndUser, survey: Survey, now: datetime.datetime, history: ContactHistory
+) -> datetime.datetime | None:
+    """Claim the offer of ``survey`` to ``person`` by one conditional UPDATE, so that of
+    several pages asking at the same moment (tabs, app processes) exactly one is offered it.
+    Return None when the claim is ours, else until when another page's offer holds them.
+
+    The hold lasts INGEST_OFFER_HOLD_SECONDS after the widget's display delay, and the
+    display renews it (:func:`_hold_while_shown`). A dismissal ends it early, so the claim
+    also checks that the decision did not miss one: a page that read the person's history
+    just before a dismissal was stored would otherwise win the freed hold with a stale
+    decision and offer the survey just dismissed.
+    """
+    seconds = settings.INGEST_OFFER_HOLD_SECONDS
+    if not seconds:
+        return None
+    until = now + datetime.timedelta(seconds=seconds + survey.delay_seconds)
+    free = Q(offered_until__isnull=True) | Q(offered_until__lte=now)
+    declines = Decline.objects.filter(end_user_id=OuterRef("pk"))
+    if seen := max(history.last_decline.values(), default=None):
+        declines = declines.filter(created_at__gt=seen)
+    fresh = ~Exists(declines)
+    if EndUser.objects.filter(free, fresh, pk=person.pk).update(offered_until=until):
+        return None
+    held = EndUser.objects.filter(pk=person.pk).values_list("offered_until", flat=True).first()
+    return held or until
+
+
 @api.post(
     "/displays",
-    response={201: s.CreatedOut, **ERRORS},
+    response={201: s.CreatedOut, **ERRORS, 409: s.ErrorOut},
     summary="The survey was shown",
 )
 def displays(request: HttpRequest, payload: s.SurveyRefIn) -> Status[dict[str, Any]]:
-    return _record(request, payload, display_create)
+    return _record(request, payload, display_create, shown=True)
 
 
 def _response_out(response: Response, survey: Survey) -> dict[str, Any]:
@@ -330,11 +418,12 @@ def _response_out(response: Response, survey: Survey) -> dict[str, Any]:
     summary="A person chose a score (and maybe wrote a comment)",
 )
 def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, Any]]:
-    project, survey = _project_and_survey(request, payload, payload.survey)
+    config, lookup_, survey = _config_and_survey(request, payload, payload.survey, payload.locale)
+    project = config.project
     identity = _identity(project, payload, locale=payload.locale)
     check_score(survey=survey, score=payload.score)
     clean_comment(payload.comment)  # refuse bad input before anything is written
-    person = _person(project, identity)
+    person = _person(project, identity, lookup_)
     sentiment = sentiment_for(payload.comment)
     fields: dict[str, Any] = {
         "public_id": payload.id,
@@ -347,8 +436,12 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
         "origin_url": payload.url,
         "sentiment": sentiment,
     }
-    autotag_rules = autotag_rules_for(project_id=project.pk, survey_id=survey.pk)
-    routes = routes_for(project_id=project.pk, events=[Event.CREATED, Event.TAGGED])
+    autotag_rules: list[AutoTagRule] = []
+    if config.has_autotag_rules:
+        autotag_rules = autotag_rules_for(project_id=project.pk, survey_id=survey.pk)
+    routes: list[Rule] = []
+    if config.has_routes:
+        routes = routes_for(project_id=project.pk, events=[Event.CREATED, Event.TAGGED])
     if not autotag_rules and not routes:  # the common case: one INSERT, no transaction
         response, created = response_create(**fields, now=timezone.now())
     else:
@@ -368,10 +461,11 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
 def response_comment(
     request: HttpRequest, response_id: uuid.UUID, payload: s.CommentIn
 ) -> dict[str, Any]:
-    project = _project(request, payload)
+    config, lookup_ = _config(request, payload)
+    project = config.project
     identity = _identity(project, payload)
     clean_comment(payload.comment)
-    person = _person(project, identity)
+    person = _person(project, identity, lookup_)
     response = (
         Response.objects.select_related("survey")
         .filter(project=project, public_id=response_id, end_user=person)
@@ -397,7 +491,7 @@ def response_comment(
 
 @api.post(
     "/declines",
-    response={201: s.CreatedOut, **ERRORS},
+    response={201: s.CreatedOut, **ERRORS, 409: s.ErrorOut},
     summary="The person dismissed the survey",
 )
 def declines(request: HttpRequest, payload: s.SurveyRefIn) -> Status[dict[str, Any]]:

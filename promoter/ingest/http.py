@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from promoter.core.errors import ApplicationError
+from promoter.core.inputs import body_too_large
 
 ALLOW_METHODS = "GET, POST, PATCH, OPTIONS"
 ALLOW_HEADERS = "Content-Type"
@@ -27,22 +28,6 @@ def error_response(error: ApplicationError, **extra: Any) -> HttpResponse:
     """Render ``error`` in the one error shape, as JSON."""
     body = {**extra, **error.as_dict()}
     return HttpResponse(json.dumps(body), status=error.status, content_type="application/json")
-
-
-def client_address(request: HttpRequest) -> str:
-    """Return the caller's address, trusting ``X-Forwarded-For`` only behind known proxies.
-
-    With ``TRUSTED_PROXY_COUNT`` = n, the n-th address from the right of X-Forwarded-For is the
-    client (each trusted proxy appends the address it saw); anything left of it is spoofable.
-    """
-    proxies: int = settings.TRUSTED_PROXY_COUNT
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
-    if proxies <= 0:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h]
-    if len(hops) >= proxies:
-        return hops[-proxies]
-    return hops[0] if hops else remote
 
 
 def origin_allowed(origin: str, allowed: Sequence[str]) -> bool:
@@ -126,12 +111,7 @@ def edge(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBas
         except ValueError:
             length = 0
         if length > cap:
-            too_large = ApplicationError(
-                code="too_large",
-                detail=f"The request body is {length:,} bytes; the limit is {cap:,}.",
-                status=413,
-            )
-            return _cors(request, error_response(too_large))
+            return _cors(request, error_response(body_too_large(length=length, limit=cap)))
         return _cors(request, view(request, *args, **kwargs))
 
     return wrapped

@@ -5,12 +5,22 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    field_validator,
+)
+
+from promoter.core.inputs import utc
 
 MAX_PROPERTIES = 100
 MAX_PROPERTY_NAME = 100
@@ -24,13 +34,19 @@ def _no_nul(value: str, what: str) -> str:
     return value
 
 
+# What the parser accepts, said in the document: a date-time string or Unix seconds.
+_DATE_TIME_OR_SECONDS: dict[str, Any] = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}, {"type": "null"}]
+}
+
+
 class UserIn(Schema):
     model_config = ConfigDict(extra="ignore")
 
-    id: StrictStr | int | None = Field(None, description="Your own id for the person.")
+    id: StrictStr | StrictInt | None = Field(None, description="Your own id for the person.")
     email: StrictStr | None = None
-    signed_up_at: datetime.datetime | None = Field(
-        None, description="ISO 8601 date-time or Unix seconds."
+    signed_up_at: Annotated[datetime.datetime | None, WithJsonSchema(_DATE_TIME_OR_SECONDS)] = (
+        Field(None, description="ISO 8601 date-time or Unix seconds.")
     )
     properties: dict[str, Any] = Field(default_factory=dict)
 
@@ -59,9 +75,7 @@ class UserIn(Schema):
     @field_validator("signed_up_at")
     @classmethod
     def _aware(cls, value: datetime.datetime | None) -> datetime.datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=datetime.UTC)
-        return value
+        return utc(value)  # naive is UTC; +21:53 is legal ISO 8601 but not in PostgreSQL
 
     @field_validator("properties")
     @classmethod
@@ -116,7 +130,7 @@ class EligibilityIn(IdentityIn):
     url: StrictStr = Field("", max_length=2000)
     event: StrictStr = Field("", max_length=100)
     survey: uuid.UUID | None = None
-    force: bool = False
+    force: StrictBool = False
 
 
 class ScaleOut(Schema):

@@ -8,13 +8,13 @@ the dashboard's eligibility explainer both call it, so both always agree.
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
 
 from promoter.accounts.models import Project
+from promoter.core.zones import zone
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_users_matching, pick
 from promoter.responses.selectors import ContactHistory, contact_history, responses_count_since
@@ -126,11 +126,7 @@ def rules_for(survey: Survey) -> Rules:
 
 
 def _start_of_day(now: datetime.datetime, tz_name: str) -> datetime.datetime:
-    try:
-        tz: datetime.tzinfo = zoneinfo.ZoneInfo(tz_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = datetime.UTC
-    local = now.astimezone(tz)
+    local = now.astimezone(zone(tz_name))
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 

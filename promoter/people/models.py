@@ -22,6 +22,9 @@ class EndUser(models.Model):
     locale = models.CharField(max_length=35, blank=True)
     first_seen_at = models.DateTimeField()
     last_seen_at = models.DateTimeField()
+    # Until when eligibility's last offer of a survey holds them: the claim that makes one
+    # offer win when several pages ask at once (INGEST_OFFER_HOLD_SECONDS + the survey's delay).
+    offered_until = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     # Their address bounced: no more e-mail until it is fixed (a new address clears it).
     bounced_at = models.DateTimeField(null=True, blank=True)

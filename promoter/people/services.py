@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from promoter.accounts.models import Project
 from promoter.core.db import insert_guard
 from promoter.people.models import EndUser
+from promoter.people.statecache import people_changed
 
 # A known person's last_seen_at is refreshed at most this often, so page views do not write.
 LAST_SEEN_RESOLUTION = datetime.timedelta(hours=1)
@@ -137,13 +138,23 @@ def end_user_upsert(
             return end_user_upsert(
                 project=project, identity=identity, now=now, existing=found, looked_up=True
             )
+        people_changed(project.pk, [person])
         return person
     changes = _changes(person, identity, now)
     if changes:
+        before = _Identifiers(person.external_id, person.email, person.anonymous_id)
         for name, value in changes.items():
             setattr(person, name, value)
         EndUser.objects.filter(pk=person.pk).update(**changes)
+        people_changed(project.pk, [before, person])
     return person
+
+
+@dataclass(frozen=True)
+class _Identifiers:
+    external_id: str | None
+    email: str | None
+    anonymous_id: str | None
 
 
 def end_user_update(
@@ -187,8 +198,10 @@ def end_user_update(
             changes["properties"] = merged
     if locale is not None and locale != person.locale:
         changes["locale"] = locale[:35]
+    before = _Identifiers(person.external_id, person.email, person.anonymous_id)
     for name, value in changes.items():
         setattr(person, name, value)
     if changes:
         person.save(update_fields=list(changes))
+        people_changed(person.project_id, [before, person])
     return person

@@ -25,6 +25,7 @@ REASONS = (
     "fatigue",
     "sampled_out",
     "daily_cap",
+    "offered",  # the ingest API's hold on a fresh offer (INGEST_OFFER_HOLD_SECONDS)
 )
 
 OPERATORS = ("eq", "ne", "in", "not_in", "contains", "gt", "gte", "lt", "lte", "exists", "missing")

@@ -8,4 +8,11 @@
       event.preventDefault();
     }
   });
+  // A select with data-autosubmit submits its form when changed (the segments breakdown).
+  document.addEventListener("change", function (event) {
+    const field = event.target;
+    if (field instanceof HTMLSelectElement && "autosubmit" in field.dataset && field.form) {
+      field.form.requestSubmit();
+    }
+  });
 })();
