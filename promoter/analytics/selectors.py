@@ -8,17 +8,31 @@ these functions with a :class:`ResponseFilter`, then hand the histograms to
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from promoter.accounts.models import Project
+from promoter.analytics import rollups
+from promoter.analytics.models import DailyProperty, DailyScore
+from promoter.core.replica import replica_reads
+from promoter.core.zones import zone
 from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.models import Survey
@@ -172,15 +186,134 @@ def _add(bins: list[int], survey: Survey, score: int, n: int) -> None:
         bins[score - low] += n
 
 
+@replica_reads
 def histogram(*, project: Project, flt: ResponseFilter) -> list[int]:
     """Return the counts of each score of the survey's scale among the selected responses."""
     bins = _bins(flt.survey)
-    rows = responses_for(project=project, flt=flt).values("score").annotate(n=Count("id"))
-    for row in rows.order_by():
-        _add(bins, flt.survey, row["score"], row["n"])
+    for score, n in _score_counts(project=project, flt=flt).items():
+        _add(bins, flt.survey, score, n)
     return bins
 
 
+@replica_reads
+def response_count(*, project: Project, flt: ResponseFilter) -> int:
+    """Return how many responses ``flt`` selects (every score, in the scale or not)."""
+    return sum(_score_counts(project=project, flt=flt).values())
+
+
+def _score_counts(*, project: Project, flt: ResponseFilter) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    plan = _rollup_plan(project=project, flt=flt)
+    parts = _raw_parts(project=project, flt=flt, cut=plan[0] if plan else None)
+    queries: list[QuerySet[Any]] = [
+        part.values("score").annotate(n=Count("id")).order_by() for part in parts
+    ]
+    if plan is not None:
+        queries.insert(0, plan[1].values("score").annotate(n=Sum("n")).order_by())
+    if not queries:
+        return counts
+    # One round trip: the whole days' rows and the edges' rows, added up here.
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    for row in rows:
+        counts[row["score"]] += int(row["n"])
+    return counts
+
+
+# Rollups (see promoter.analytics.rollups): whole local days come from the daily tables, the
+# partial days at the period's ends from the responses, with the same filter.
+
+
+def _plain_text(value: Any) -> bool:
+    return isinstance(value, str) and value != "" and len(value) <= rollups.MAX_TEXT
+
+
+def _key_ok(name: str) -> bool:
+    # An integer-looking name reads an array index in a JSON path: leave it to the raw path.
+    if not name or len(name) > rollups.MAX_TEXT:
+        return False
+    try:
+        int(name)
+    except ValueError:
+        return True
+    return False
+
+
+def _rollup_source(flt: ResponseFilter) -> tuple[type[DailyScore] | type[DailyProperty], Q] | None:
+    """Return the rollup table and its filter that count what ``flt`` selects, per day, or
+    None when no rollup can (filters on tags, comments, text, sentiment, or on properties
+    other than one ``eq``/``in`` condition on text values)."""
+    if flt.tag_ids or flt.has_comment is not None or flt.search.strip() or flt.sentiments:
+        return None
+    q = Q(survey_id=flt.survey.pk)
+    if flt.categories:
+        q &= category_q(flt.survey.kind, flt.categories)
+    if not flt.conditions:
+        if flt.channels:
+            q &= Q(channel__in=flt.channels)
+        return DailyScore, q
+    if flt.channels or len(flt.conditions) > 1:
+        return None
+    condition = flt.conditions[0]
+    if condition.op not in ("eq", "in") or not _key_ok(condition.property):
+        return None
+    value = condition.value
+    options = list(value) if isinstance(value, list | tuple) else [value]
+    if not options or not all(_plain_text(o) and _number(o) is None for o in options):
+        return None
+    # The same lookup as condition_q's on the JSON text, so both match alike on each database.
+    any_of = Q(pk__in=[])
+    for option in options:
+        any_of |= Q(value__iexact=option)
+    return DailyProperty, q & Q(key=condition.property) & any_of
+
+
+def _rollup_plan(
+    *, project: Project, flt: ResponseFilter
+) -> tuple[rollups.Split, QuerySet[Any]] | None:
+    """Return how to cut ``flt``'s period and the rollup rows of its whole days, or None
+    when the rollups cannot answer (then count everything from the responses)."""
+    if not rollups.enabled() or flt.survey.project_id != project.pk:
+        return None  # (another project's survey: the raw path finds nothing, as it should)
+    source = _rollup_source(flt)
+    if source is None:
+        return None
+    cut = rollups.split(flt.since, flt.until, _tz(project))
+    if cut is None:
+        return None
+    model, q = source
+    # By survey only (it is the project's, checked above): the rollups' unique index leads
+    # with it, where a project filter tempts PostgreSQL into the (project, day) index.
+    rows = model.objects.filter(q, **cut.day_filter())
+    return cut, rows
+
+
+def _raw_parts(
+    *, project: Project, flt: ResponseFilter, cut: rollups.Split | None
+) -> list[QuerySet[Response]]:
+    """Return the responses to count from the table: all that ``flt`` selects without a
+    rollup ``cut``; with one, those in the partial days at the period's ends (one query)."""
+    if cut is None:
+        return [responses_for(project=project, flt=flt)]
+    edges = Q(pk__in=[])
+    if cut.head is not None:
+        low, high = cut.head
+        edges |= (
+            Q(created_at__lt=high) if low is None else Q(created_at__gte=low, created_at__lt=high)
+        )
+    if cut.tail is not None:
+        start, stop = cut.tail
+        edges |= (
+            Q(created_at__gte=start)
+            if stop is None
+            else Q(created_at__gte=start, created_at__lt=stop)
+        )
+    if cut.head is None and cut.tail is None:
+        return []
+    whole = replace(flt, since=None, until=None)
+    return [responses_for(project=project, flt=whole).filter(edges)]
+
+
+@replica_reads
 def score_histogram(
     *,
     survey: Survey,
@@ -193,10 +326,7 @@ def score_histogram(
 
 
 def _tz(project: Project) -> datetime.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(project.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
+    return zone(project.timezone)
 
 
 def bucket_start(moment: datetime.datetime, bucket: str, tz: datetime.tzinfo) -> datetime.date:
@@ -218,6 +348,7 @@ def _next(day: datetime.date, bucket: str) -> datetime.date:
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
 
+@replica_reads
 def histograms_by_period(
     *, project: Project, flt: ResponseFilter, bucket: str = "week"
 ) -> list[tuple[datetime.date, list[int]]]:
@@ -227,19 +358,24 @@ def histograms_by_period(
         raise ValueError(f"bucket must be one of {', '.join(BUCKETS)}")
     tz = _tz(project)
     trunc = BUCKETS[bucket]("created_at", tzinfo=tz)
-    rows = (
-        responses_for(project=project, flt=flt)
-        .annotate(period=trunc)
-        .values("period", "score")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     by_period: dict[datetime.date, list[int]] = {}
-    for row in rows:
-        period = row["period"]
+
+    def add(period: datetime.date | datetime.datetime, score: int, n: int) -> None:
         day = period.astimezone(tz).date() if isinstance(period, datetime.datetime) else period
         day = bucket_start(datetime.datetime.combine(day, datetime.time(12), tzinfo=tz), bucket, tz)
-        _add(by_period.setdefault(day, _bins(flt.survey)), flt.survey, row["score"], row["n"])
+        _add(by_period.setdefault(day, _bins(flt.survey)), flt.survey, score, n)
+
+    plan = _rollup_plan(project=project, flt=flt)
+    if plan is not None:
+        for row in plan[1].values("day", "score").annotate(total=Sum("n")).order_by():
+            if row["total"]:
+                add(row["day"], row["score"], row["total"])
+    for part in _raw_parts(project=project, flt=flt, cut=plan[0] if plan else None):
+        rows = (
+            part.annotate(period=trunc).values("period", "score").annotate(n=Count("id")).order_by()
+        )
+        for row in rows:
+            add(row["period"], row["score"], row["n"])
     if not by_period:
         return []
     start = min(by_period)
@@ -256,38 +392,126 @@ def histograms_by_period(
     return series
 
 
+@replica_reads
 def histograms_by_property(
-    *, project: Project, flt: ResponseFilter, name: str, top: int = 12
+    *,
+    project: Project,
+    flt: ResponseFilter,
+    name: str,
+    top: int | None = 12,
+    values: Collection[str] | None = None,
 ) -> list[tuple[str, list[int]]]:
     """Return one histogram per value of property ``name`` (the person's value when they
-    answered), the ``top`` most frequent values first, then "(other)", then "(not set)"."""
-    rows = (
-        responses_for(project=project, flt=flt)
-        .annotate(value=KeyTextTransform(name, "properties"))
-        .values("value", "score")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    answered), the ``top`` most frequent values first, then "(other)", then "(not set)";
+    every value (and no "(other)") when ``top`` is None, for ``top_of`` to cut later.
+
+    With ``values``, only those values' histograms (no "(other)", no "(not set)"), each the
+    same as without: the database reads only their rows (a page's previous period, for the
+    values it shows)."""
+    wanted = None if values is None else frozenset(values)
     groups: dict[str, list[int]] = defaultdict(lambda: _bins(flt.survey))
-    for row in rows:
-        value = row["value"]
-        label = NOT_SET if value is None or value == "" else str(value)
-        _add(groups[label], flt.survey, row["score"], row["n"])
+    seen: dict[str, int] = defaultdict(int)  # responses per label, in the scale or not
+
+    def put(label: str, score: int, n: int) -> None:
+        if n and (wanted is None or label in wanted):
+            seen[label] += n
+            _add(groups[label], flt.survey, score, n)
+
+    # The property rollup has no channel: with a channel filter, count from the responses.
+    usable = not flt.conditions and not flt.channels and _key_ok(name)
+    plan = _rollup_plan(project=project, flt=flt) if usable else None
+    rows = _property_rows(project=project, flt=flt, name=name, plan=plan, values=wanted)
+    if plan is not None and any(src == STORED and value == "" for value, _, _, src in rows):
+        # A value too long to store ("") in these days: count this property from responses.
+        rows = _property_rows(project=project, flt=flt, name=name, plan=None, values=wanted)
+    unset: dict[int, int] = defaultdict(int)  # from the rollups: all minus those with a value
+    for value, score, n, src in rows:
+        if src == ALL:
+            unset[score] += int(n)
+        elif src == STORED:
+            put(value, score, int(n))
+            unset[score] -= int(n)
+        else:
+            put(NOT_SET if value is None or value == "" else str(value), score, int(n))
+    for score, n in unset.items():
+        put(NOT_SET, score, n)
+    groups = {label: bins for label, bins in groups.items() if seen[label]}
     named = sorted(
         ((label, bins) for label, bins in groups.items() if label != NOT_SET),
         key=lambda item: (-sum(item[1]), item[0]),
     )
+    if NOT_SET in groups:
+        named.append((NOT_SET, groups[NOT_SET]))
+    return named if top is None else top_of(named, top=top, survey=flt.survey)
+
+
+def top_of(
+    groups: list[tuple[str, list[int]]], *, top: int, survey: Survey
+) -> list[tuple[str, list[int]]]:
+    """Cut the every-value list of ``histograms_by_property(top=None)`` to its ``top`` values,
+    then "(other)" (the rest added up), then "(not set)": one aggregation serves several
+    cuts of the same property."""
+    named = [(label, bins) for label, bins in groups if label != NOT_SET]
     result = named[:top]
     if len(named) > top:
-        other = _bins(flt.survey)
+        other = _bins(survey)
         for _label, bins in named[top:]:
             other = [a + b for a, b in zip(other, bins, strict=True)]
         result.append((OTHER, other))
-    if NOT_SET in groups:
-        result.append((NOT_SET, groups[NOT_SET]))
+    result.extend(item for item in groups if item[0] == NOT_SET)
     return result
 
 
+STORED, ALL, RAW = 0, 1, 2  # where a row of _property_rows comes from
+
+
+def _property_rows(
+    *,
+    project: Project,
+    flt: ResponseFilter,
+    name: str,
+    plan: tuple[rollups.Split, QuerySet[Any]] | None,
+    values: frozenset[str] | None = None,
+) -> list[tuple[Any, int, Any, int]]:
+    """Return (value, score, count, source) rows for property ``name`` in one query: with a
+    rollup ``plan``, the whole days' stored values (STORED) and totals (ALL), and the
+    partial days' responses (RAW); without one, the responses only. With ``values``, the
+    stored rows are only those values' (and "", a value too long to store), without totals;
+    the caller keeps the raw rows of those values."""
+    queries: list[QuerySet[Any]] = []
+    if plan is not None:
+        cut, daily = plan
+        stored = DailyProperty.objects.filter(survey_id=flt.survey.pk, key=name, **cut.day_filter())
+        if flt.categories:
+            stored = stored.filter(category_q(flt.survey.kind, flt.categories))
+        if values is not None:
+            stored = stored.filter(value__in=[*values, ""])
+        queries.append(
+            stored.values_list("value", "score")
+            .annotate(total=Sum("n"), src=Value(STORED, IntegerField()))
+            .order_by()
+        )
+    if plan is not None and values is None:
+        queries.append(
+            daily.annotate(value=Value("", CharField()))
+            .values_list("value", "score")
+            .annotate(total=Sum("n"), src=Value(ALL, IntegerField()))
+            .order_by()
+        )
+    for part in _raw_parts(project=project, flt=flt, cut=plan[0] if plan else None):
+        queries.append(
+            part.annotate(value=KeyTextTransform(name, "properties"))
+            .values_list("value", "score")
+            .annotate(total=Count("id"), src=Value(RAW, IntegerField()))
+            .order_by()
+        )
+    if not queries:
+        return []
+    union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return list(union)
+
+
+@replica_reads
 def histograms_by_tag(*, project: Project, flt: ResponseFilter) -> list[tuple[Tag, list[int]]]:
     """Return one histogram per tag carried by the selected responses, most used first."""
     rows = (
@@ -304,6 +528,7 @@ def histograms_by_tag(*, project: Project, flt: ResponseFilter) -> list[tuple[Ta
     return [(tags[tag_id], bins) for tag_id, bins in ordered]
 
 
+@replica_reads
 def histograms_by_channel(*, project: Project, flt: ResponseFilter) -> list[tuple[str, list[int]]]:
     """Return one histogram per channel (web, ios, android, email, link, …)."""
     rows = (
@@ -318,6 +543,7 @@ def histograms_by_channel(*, project: Project, flt: ResponseFilter) -> list[tupl
     return sorted(groups.items(), key=lambda item: -sum(item[1]))
 
 
+@replica_reads
 def histograms_by_survey(
     *,
     project: Project,
@@ -326,15 +552,24 @@ def histograms_by_survey(
 ) -> list[tuple[Survey, list[int]]]:
     """Return each survey of ``project`` (oldest first) with its histogram, in one query."""
     surveys = list(Survey.objects.filter(project=project).order_by("created_at", "pk"))
-    qs = Response.objects.filter(project=project, excluded=False)
-    if since is not None:
-        qs = qs.filter(created_at__gte=since)
-    if until is not None:
-        qs = qs.filter(created_at__lt=until)
     bins = {survey.pk: _bins(survey) for survey in surveys}
     by_pk = {survey.pk: survey for survey in surveys}
-    for row in qs.values("survey_id", "score").annotate(n=Count("id")).order_by():
-        _add(bins[row["survey_id"]], by_pk[row["survey_id"]], row["score"], row["n"])
+    parts: list[tuple[datetime.datetime | None, datetime.datetime | None]] = [(since, until)]
+    cut = rollups.split(since, until, _tz(project)) if rollups.enabled() else None
+    if cut is not None:
+        daily = DailyScore.objects.filter(project_id=project.pk, **cut.day_filter())
+        for row in daily.values("survey_id", "score").annotate(n=Sum("n")).order_by():
+            if row["survey_id"] in bins:
+                _add(bins[row["survey_id"]], by_pk[row["survey_id"]], row["score"], row["n"])
+        parts = [edge for edge in (cut.head, cut.tail) if edge is not None]
+    for low, high in parts:
+        qs = Response.objects.filter(project=project, excluded=False)
+        if low is not None:
+            qs = qs.filter(created_at__gte=low)
+        if high is not None:
+            qs = qs.filter(created_at__lt=high)
+        for row in qs.values("survey_id", "score").annotate(n=Count("id")).order_by():
+            _add(bins[row["survey_id"]], by_pk[row["survey_id"]], row["score"], row["n"])
     return [(survey, bins[survey.pk]) for survey in surveys]
 
 
@@ -354,6 +589,7 @@ class Funnel:
         return 100.0 * self.declines / self.displays if self.displays else None
 
 
+@replica_reads
 def funnel(*, project: Project, flt: ResponseFilter) -> Funnel:
     """Return how often the survey was shown and dismissed in the period, and answered."""
 
@@ -370,12 +606,17 @@ def funnel(*, project: Project, flt: ResponseFilter) -> Funnel:
     unfiltered = replace(
         flt, conditions=(), tag_ids=(), categories=(), has_comment=None, search="", sentiments=()
     )
-    answered = responses_for(project=project, flt=unfiltered).filter(
-        channel__in=("web", "ios", "android")
+    in_app = ("web", "ios", "android")
+    channels = tuple(c for c in flt.channels if c in in_app) if flt.channels else in_app
+    answered = (
+        response_count(project=project, flt=replace(unfiltered, channels=channels))
+        if channels
+        else 0
     )
-    return Funnel(displays=count(Display), declines=count(Decline), responses=answered.count())
+    return Funnel(displays=count(Display), declines=count(Decline), responses=answered)
 
 
+@replica_reads
 def property_names(*, project: Project, survey: Survey, sample: int = 2000) -> list[str]:
     """Return the property names seen on the survey's latest responses, most frequent first."""
     seen: dict[str, int] = defaultdict(int)
@@ -431,6 +672,7 @@ def _tag_keyed(*, project: Project, flt: ResponseFilter) -> tuple[QuerySet[Any],
     return rolled, children
 
 
+@replica_reads
 def tag_figures(
     *, project: Project, flt: ResponseFilter, bucket: str | None = None
 ) -> dict[int, TagFigures]:

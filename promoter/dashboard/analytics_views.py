@@ -29,7 +29,9 @@ from promoter.analytics.selectors import (
     histograms_by_period,
     histograms_by_property,
     property_names,
+    response_count,
     responses_for,
+    top_of,
 )
 from promoter.core.spreadsheets import csv_safe
 from promoter.dashboard.filters import (
@@ -132,8 +134,11 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
     total = histogram(project=project, flt=view.filter)
     whole = metrics.summarize(kind, total)
     rows = []
+    # The page's top values and the accounts at risk come from one aggregation of a property.
+    every = []
     if by:
-        for value, bins in histograms_by_property(project=project, flt=view.filter, name=by):
+        every = histograms_by_property(project=project, flt=view.filter, name=by, top=None)
+        for value, bins in top_of(every, top=12, survey=view.survey):
             summary = metrics.summarize(kind, bins)
             versus_rest = metrics.compare(kind, bins, _rest(total, bins))
             rows.append(
@@ -156,7 +161,11 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
         "value": lambda r: r["value"].lower(),
     }
     rows.sort(key=keys.get(sort, keys["n"]))
-    accounts = _accounts_at_risk(project, view) if by == "account" or "account" in names else []
+    accounts = (
+        _accounts_at_risk(project, view, now=every if by == "account" else None)
+        if by == "account" or "account" in names
+        else []
+    )
     context = _common(view, membership) | {
         "names": names,
         "by": by,
@@ -168,23 +177,31 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/segments.html", context)
 
 
-def _accounts_at_risk(project: Any, view: DashboardView) -> list[dict[str, Any]]:
-    """Return accounts with at least 3 responses, lowest and falling first."""
+def _accounts_at_risk(
+    project: Any, view: DashboardView, *, now: list[tuple[str, list[int]]] | None = None
+) -> list[dict[str, Any]]:
+    """Return accounts with at least 3 responses, lowest and falling first (``now``: the
+    period's every-account histograms when the page already has them)."""
     kind = view.survey.kind
-    now_groups = dict(
-        histograms_by_property(project=project, flt=view.filter, name="account", top=200)
-    )
+    if now is None:
+        now = histograms_by_property(project=project, flt=view.filter, name="account", top=None)
+    now_groups = dict(top_of(now, top=200, survey=view.survey))
+    shown = [a for a, bins in now_groups.items() if not a.startswith("(") and sum(bins) >= 3]
     before: dict[str, list[int]] = {}
-    if view.compare_previous is not None:
+    if view.compare_previous is not None and shown:
+        # The previous period of the accounts shown only (its top 200 may differ).
         before = dict(
             histograms_by_property(
-                project=project, flt=view.compare_previous, name="account", top=200
+                project=project,
+                flt=view.compare_previous,
+                name="account",
+                top=None,
+                values=shown,
             )
         )
     result = []
-    for account, bins in now_groups.items():
-        if account.startswith("(") or sum(bins) < 3:
-            continue
+    for account in shown:
+        bins = now_groups[account]
         current = metrics.summarize(kind, bins)
         past = metrics.summarize(kind, before[account]) if account in before else None
         trend = (
@@ -303,7 +320,10 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
             "at": moment.isoformat(),
         }
         return render(request, "dashboard/_feed_poll.html", context)
-    page = Paginator(qs, FEED_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(qs, FEED_PAGE)
+    # The total from the analytics selector (the rollups when they can answer), not COUNT(*).
+    paginator.count = response_count(project=project, flt=view.filter)
+    page = paginator.get_page(request.GET.get("page"))
     context = _common(view, membership) | {
         "page": page,
         "cards": list(page.object_list),
@@ -380,16 +400,16 @@ def feedback_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse | Htt
                 [
                     response.public_id,
                     response.created_at.isoformat(),
-                    view.survey.name,
+                    csv_safe(view.survey.name),
                     response.score,
                     category_for(kind, response.score),
                     csv_safe(response.comment),
                     csv_safe(person.external_id or "") if person else "",
                     csv_safe(person.email or "") if person else "",
-                    response.channel,
-                    response.locale,
+                    csv_safe(response.channel),
+                    csv_safe(response.locale),
                     "" if response.sentiment is None else f"{response.sentiment:.4f}",
-                    ";".join(t.tag.name for t in response.response_tags.all()),
+                    csv_safe(";".join(t.tag.name for t in response.response_tags.all())),
                     csv_safe(json.dumps(response.properties, ensure_ascii=False)),
                 ]
             )

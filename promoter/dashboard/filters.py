@@ -10,7 +10,6 @@ Parameters: ``survey`` (id), ``period`` (7d, 30d, 90d, 365d, all, custom with ``
 from __future__ import annotations
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from promoter.accounts.models import Project
 from promoter.analytics.selectors import ResponseFilter
+from promoter.core.zones import zone
 from promoter.responses.models import Tag
 from promoter.responses.selectors import tags_for_project
 from promoter.surveys.eligibility import OPERATORS, Condition
@@ -138,10 +138,7 @@ def view_from_request(
     if chosen and survey is None:
         problems.append("That survey does not exist here: showing the first one.")
     survey = survey or surveys[0]
-    try:
-        tz: datetime.tzinfo = zoneinfo.ZoneInfo(project.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = datetime.UTC
+    tz = zone(project.timezone)
     now = timezone.now()
     period = get.get("period", DEFAULT_PERIOD)
     until = now

@@ -21,7 +21,6 @@ import math
 import random
 import unicodedata
 import uuid
-import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,9 @@ from typing import Any
 from django.db import transaction
 
 from promoter.accounts.models import Project
+from promoter.core.zones import zone
 from promoter.people.models import EndUser
+from promoter.people.statecache import project_people_changed
 from promoter.responses.models import Category, Channel, Decline, Display, Response, Status
 from promoter.responses.seed_comments import EVENT_THEMES, Event, Tone, comment_compose
 from promoter.surveys.models import DEFAULT_TEXTS, Survey, SurveyKind
@@ -516,6 +517,7 @@ def seed_project(
     answers = _answers(rng=rng, timeline=timeline, people=people, count=responses)
     shown = _unanswered(rng=rng, timeline=timeline, people=people, count=responses)
     with transaction.atomic():
+        project_people_changed(project.pk)  # people and histories change in bulk
         surveys, surveys_created = _surveys_ensure(project=project)
         namespace = uuid.uuid5(
             project.public_id,
@@ -546,10 +548,7 @@ def seed_project(
 
 
 def _project_tz(project: Project) -> datetime.tzinfo:
-    try:
-        return zoneinfo.ZoneInfo(project.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return datetime.UTC
+    return zone(project.timezone)
 
 
 def _timeline(*, rng: random.Random, until: datetime.datetime, tz: datetime.tzinfo) -> _Timeline:

@@ -18,6 +18,7 @@ from promoter.accounts.models import Project
 from promoter.core.db import insert_guard
 from promoter.core.errors import ApplicationError
 from promoter.people.models import EndUser
+from promoter.people.statecache import history_changed
 from promoter.responses.autotag import PHRASE_MAX_CHARS, PHRASES_MAX, phrases_clean, rule_matches
 from promoter.responses.models import (
     AutoTagRule,
@@ -81,6 +82,7 @@ def _record_once(model: type[Display] | type[Decline], row: Display | Decline) -
                 status=409,
             ) from None
         return existing
+    history_changed(row.project_id, [row.end_user])  # their throttles and fatigue moved
     return row
 
 
@@ -183,6 +185,8 @@ def response_create(
             ) from None
         existing.survey = survey
         return existing, False
+    if end_user is not None:
+        history_changed(survey.project_id, [end_user])  # their throttles and fatigue moved
     return response, True
 
 

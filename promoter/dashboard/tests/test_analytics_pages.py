@@ -44,7 +44,8 @@ def test_overview_shows_the_selector_figure_with_its_interval(
 ):
     client = seeded.client_for("viewer")
     client.get(reverse("project-overview", args=["alpha"]))  # session warm-up
-    with django_assert_max_num_queries(13):
+    # The trend reads the rollups' whole days and the period's partial ends: two queries.
+    with django_assert_max_num_queries(14):
         page = client.get(reverse("project-overview", args=["alpha"]))
     html = page.content.decode()
     expected = figure(seeded)
@@ -85,6 +86,31 @@ def test_segments_compare_each_value_with_the_rest_and_link_a_filter(
     filtered = client.get(url + enterprise["filter"] + "&by=plan")
     assert filtered.context["whole"].n == enterprise["summary"].n
     assert "plan eq &#x27;enterprise&#x27;" in filtered.content.decode()
+
+
+def test_accounts_at_risk_are_the_same_from_one_aggregation_of_the_account_property(seeded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = seeded.client_for("viewer")
+    url = reverse("project-segments", args=["alpha"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as by_plan:
+        plan_page = client.get(url, {"by": "plan"})
+    with CaptureQueriesContext(connection) as by_account:
+        account_page = client.get(url, {"by": "account"})
+    at_risk = account_page.context["accounts"]
+    assert at_risk, "the seeded data has unhappy accounts"
+    assert [(a["account"], a["summary"], a["trend"]) for a in at_risk] == [
+        (a["account"], a["summary"], a["trend"]) for a in plan_page.context["accounts"]
+    ]
+    # Each account's figure is the raw one for that account.
+    worst = at_risk[0]
+    assert worst["summary"] == figure(
+        seeded, conditions=(Condition("account", "eq", worst["account"]),)
+    )
+    # By account: the page and "at risk now" share one aggregation (by plan they are two).
+    assert len(by_account.captured_queries) == len(by_plan.captured_queries) - 1
 
 
 def test_compare_a_b_variants(seeded, django_assert_max_num_queries):

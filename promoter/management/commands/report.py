@@ -13,6 +13,7 @@ from django.utils import timezone
 from promoter.accounts.models import Project
 from promoter.analytics import metrics
 from promoter.analytics.selectors import ResponseFilter, histogram, histograms_by_property
+from promoter.core.spreadsheets import csv_safe
 from promoter.dashboard.filters import parse_where
 from promoter.surveys.models import Survey
 
@@ -140,7 +141,11 @@ class Command(BaseCommand):
         if options["format"] == "csv":
             writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            # Group names are people's property values: keep them from running as formulas.
+            writer.writerows(
+                {k: csv_safe(v) if isinstance(v, str) else v for k, v in row.items()}
+                for row in rows
+            )
             return
         kind = survey.kind
         out.write(
