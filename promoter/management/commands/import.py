@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from promoter.accounts.models import Project
 from promoter.core.errors import ApplicationError
-from promoter.responses.imports import import_rows, plan, read_table
+from promoter.responses.imports import import_table, read_table
 
 
 class Command(BaseCommand):
@@ -63,38 +63,37 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"no file {path}")
+        valid_only = options["valid_only"]
+        quiet = not sys.stderr.isatty()
         try:
-            checked = plan(
-                survey=survey, table=read_table(path.read_bytes(), path.name), mapping=mapping
-            )
+            with (
+                tqdm(unit="row", desc="Checking", file=sys.stderr, disable=quiet) as reading,
+                tqdm(unit="row", desc="Importing", file=sys.stderr, disable=quiet) as writing,
+            ):
+                outcome = import_table(
+                    survey=survey,
+                    table=read_table(path.read_bytes(), path.name),
+                    mapping=mapping,
+                    valid_only=valid_only,
+                    sentiment=not options["no_sentiment"],
+                    checked=reading.update,
+                    progress=writing.update,
+                )
         except ApplicationError as exc:
             raise CommandError(exc.detail) from None
-        if checked.problems and not options["valid_only"]:
-            for problem in checked.problems:
+        checker = outcome.checker
+        if checker.invalid and not valid_only:
+            for problem in checker.problems:
                 self.stderr.write(problem)
-            more = checked.total - len(checked.rows) - len(checked.problems)
+            more = checker.invalid - len(checker.problems)
             raise CommandError(
-                f"{checked.total - len(checked.rows)} of {checked.total} rows have problems"
+                f"{checker.invalid} of {checker.total} rows have problems"
                 + (f" ({more} more not listed)" if more > 0 else "")
                 + ": nothing was imported (fix them, or pass --valid-only)"
             )
-        with tqdm(
-            total=len(checked.rows),
-            unit="row",
-            desc="Importing",
-            file=sys.stderr,
-            disable=not sys.stderr.isatty(),
-        ) as bar:
-            imported, already = import_rows(
-                survey=survey,
-                rows=checked.rows,
-                progress=bar.update,
-                sentiment=not options["no_sentiment"],
-            )
-        skipped = checked.total - len(checked.rows)
         self.stdout.write(
-            f"Imported {imported} responses into {survey.name}"
-            + (f"; {already} were already there" if already else "")
-            + (f"; skipped {skipped} rows with problems" if skipped else "")
+            f"Imported {outcome.imported} responses into {survey.name}"
+            + (f"; {outcome.already} were already there" if outcome.already else "")
+            + (f"; skipped {checker.invalid} rows with problems" if checker.invalid else "")
             + "."
         )

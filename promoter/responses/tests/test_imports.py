@@ -81,6 +81,24 @@ def test_bad_rows_are_refused_with_row_numbers_and_nothing_is_imported(world, tm
     assert "Imported 3 responses" in out and "skipped 2 rows" in out
 
 
+def test_a_bad_row_at_the_end_of_a_chunked_import_stops_all_of_it(world, tmp_path, monkeypatch):
+    """Chunks of 2 rows, a bad one at the end: nothing of the file is imported."""
+    from promoter.responses import imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    rows = [f"r-{i},p{i % 3}@example.com,P,{i},,{1763600000 + i},pro,FR" for i in range(7)]
+    content = DELIGHTED.splitlines()[0] + "\n" + "\n".join([*rows, "r-9,q@x.com,Q,ten,,1,a,b"])
+    with pytest.raises(CommandError, match="1 of 9 rows have problems"):
+        run(tmp_path, content + "\n" + rows[0], project="alpha")
+    assert not Response.objects.exists() and not EndUser.objects.exists()
+    out, _ = run(tmp_path, content, project="alpha", valid_only=True)
+    assert "Imported 7 responses" in out and "skipped 1 rows" in out
+    assert EndUser.objects.count() == 3
+    assert sorted(Response.objects.values_list("score", flat=True)) == list(range(7))
+    out, _ = run(tmp_path, content, project="alpha", valid_only=True)
+    assert "Imported 0 responses" in out and "7 were already there" in out
+
+
 def test_a_mapping_reads_any_spreadsheet_and_xlsx_works(world, tmp_path):
     from openpyxl import Workbook
 

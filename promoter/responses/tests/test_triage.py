@@ -135,6 +135,7 @@ def test_the_inbox_holds_open_detractors_and_unanswered_comments_oldest_first(wo
 
 def test_a_project_with_its_own_mail_server_uses_it(world, smtp, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the installation's
+    settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = True  # the test's mail server is on 127.0.0.1
     client = world.client_for("admin")
     from django.urls import reverse
 
