@@ -19,6 +19,7 @@ Promoter's commands:
   seed        add synthetic responses to a project (--responses N --project SLUG)
   report      print a survey's score with its interval, overall and by a property
   autotag     back-fill an auto-tag rule over history (--project SLUG --rule ID)
+  rollups     rebuild the dashboard's daily rollups from the responses (--rebuild)
   openapi     print the public APIs' OpenAPI documents (--write: update docs/openapi/)
   check       validate the configuration
 

@@ -3,8 +3,11 @@ resource, authenticated by project API keys, with the one error shape of Promote
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -15,8 +18,11 @@ from promoter.api.hooks import router as hooks_router
 from promoter.api.people import router as people_router
 from promoter.api.responses import router as responses_router
 from promoter.api.surveys import router as surveys_router
-from promoter.core.errors import ApplicationError
+from promoter.core.errors import ApplicationError, database_errors, database_unavailable
+from promoter.core.inputs import StrictParser, body_too_large, parse_failure
 from promoter.ingest.http import error_response
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Promoter API",
@@ -24,6 +30,7 @@ api = NinjaAPI(
     description="Promoter's public REST API. Authenticate with a project API key.",
     urls_namespace="api",
     auth=ApiKeyAuth(),
+    parser=StrictParser(),
     docs_url="/docs",
 )
 api.add_router("/", hooks_router)
@@ -46,6 +53,15 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     if exc.retry_after is not None:
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def _database_down(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+    logger.warning("api: the database did not answer: %s", exc)
+    return _application_error(request, database_unavailable())
+
+
+for _error in database_errors():
+    api.add_exception_handler(_error, _database_down)
 
 
 @api.exception_handler(ValidationError)
@@ -75,8 +91,21 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     )
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    length = request.META.get("CONTENT_LENGTH") or ""
+    return error_response(
+        body_too_large(
+            length=int(length) if length.isdigit() else None,
+            limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        )
+    )
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if (failure := parse_failure(exc)) is not None:
+        return _application_error(request, failure)
     if exc.status_code == 400:
         error = ApplicationError(
             code="invalid_json", detail="The body must be JSON.", fields={"body": "not JSON"}

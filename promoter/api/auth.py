@@ -17,6 +17,7 @@ from django.utils import timezone
 from promoter.accounts.models import ApiKey
 from promoter.accounts.services import api_key_authenticate
 from promoter.core.errors import ApplicationError
+from promoter.core.inputs import text_problem
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -41,6 +42,8 @@ def authenticate(request: HttpRequest) -> ApiKey:
     """Return the request's live API key, or raise 401 (403 for a write with a read-only
     key). Records when the key was last used, at most once a minute."""
     key = key_from(request)
+    if text_problem(key):  # a NUL cannot name a key, and the database would refuse it
+        key = ""
     api_key = api_key_authenticate(key=key) if key else None
     if api_key is None:
         raise ApplicationError(

@@ -16,6 +16,7 @@ from promoter.accounts.models import ApiKey
 from promoter.api import schemas as s
 from promoter.api.pagination import link_header, paginate
 from promoter.core.errors import ApplicationError
+from promoter.core.inputs import check_storable
 from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_update, end_user_upsert
@@ -42,6 +43,7 @@ def key_of(request: HttpRequest) -> ApiKey:
 
 def person_by_ref(*, api_key: ApiKey, ref: str) -> EndUser:
     """Return the person ``ref`` names in the key's project; 404 for anyone else."""
+    check_storable(ref, "person")  # a NUL would be a database error, not a miss
     people = EndUser.objects.filter(project=api_key.project)
     if ref.startswith("email:"):
         found = people.filter(email__iexact=ref.removeprefix("email:")).first()

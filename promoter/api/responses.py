@@ -11,13 +11,14 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from promoter.analytics.selectors import category_q, condition_q, sentiment_q
 from promoter.api import schemas as s
 from promoter.api.pagination import link_header, paginate
 from promoter.api.people import ERRORS, key_of
 from promoter.core.errors import ApplicationError
+from promoter.core.inputs import utc
 from promoter.dashboard.filters import parse_where
 from promoter.integrations.models import Event
 from promoter.integrations.services import response_changed, response_event, response_stored
@@ -99,6 +100,11 @@ class ResponseFilters(s.Schema):
     where: list[str] = []
     cursor: str | None = None
     limit: int | None = Field(None, ge=1, le=500)
+
+    @field_validator("since", "until", "updated_since")
+    @classmethod
+    def _in_utc(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        return utc(value)
 
 
 @router.get("/responses", response={200: s.ResponsesPage, **ERRORS}, summary="List responses")
@@ -270,6 +276,11 @@ class DeclineFilters(s.Schema):
     until: datetime.datetime | None = None
     cursor: str | None = None
     limit: int | None = Field(None, ge=1, le=500)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _in_utc(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        return utc(value)
 
 
 @router.get("/declines", response={200: s.DeclinesPage, **ERRORS}, summary="List declines")

@@ -5,7 +5,9 @@ import uuid
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictInt, field_validator
+
+from promoter.core.inputs import utc
 
 HookEvent = Literal["response.created", "response.updated", "response.tagged"]
 
@@ -65,6 +67,11 @@ class PersonIn(Schema):
     locale: str = Field("", max_length=35)
     signed_up_at: datetime.datetime | None = None
 
+    @field_validator("signed_up_at")
+    @classmethod
+    def _in_utc(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        return utc(value)
+
 
 class PersonPatch(Schema):
     email: str | None = Field(None, max_length=254)
@@ -113,11 +120,16 @@ class PersonRefIn(Schema):
 class ResponseIn(Schema):
     id: uuid.UUID | None = Field(None, description="Yours, to make retries safe (default: new).")
     survey: uuid.UUID
-    score: int
+    score: StrictInt
     comment: str = Field("", max_length=5000)
     person: PersonRefIn | None = None
     locale: str = Field("", max_length=35)
     created_at: datetime.datetime | None = Field(None, description="Default: now.")
+
+    @field_validator("created_at")
+    @classmethod
+    def _in_utc(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        return utc(value)
 
 
 class ResponsePatch(Schema):

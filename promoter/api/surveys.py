@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
+from pydantic import field_validator
 
 from promoter.analytics import metrics
 from promoter.analytics.selectors import (
@@ -20,10 +21,15 @@ from promoter.analytics.selectors import (
 from promoter.api import schemas as s
 from promoter.api.people import ERRORS, key_of
 from promoter.core.errors import ApplicationError
+from promoter.core.inputs import utc
 from promoter.dashboard.filters import parse_where
 from promoter.responses.selectors import tags_for_project
 from promoter.surveys.models import Survey
 from promoter.surveys.services import survey_update
+
+# The window a metrics query may name: a date outside it is a mistake, not a period.
+EARLIEST = datetime.datetime(1970, 1, 1)
+LATEST = datetime.datetime(2200, 1, 1)
 
 router = Router(tags=["surveys"])
 
@@ -97,6 +103,15 @@ class MetricsQuery(s.Schema):
     where: list[str] = []
     by: str | None = None
     bucket: Literal["day", "week", "month"] | None = None
+
+    @field_validator("since", "until")
+    @classmethod
+    def _plausible(cls, value: datetime.datetime | None) -> datetime.datetime | None:
+        # Buckets and day boundaries are computed from these: year 9999 would overflow.
+        value = utc(value)
+        if value is not None and not EARLIEST <= value.replace(tzinfo=None) < LATEST:
+            raise ValueError(f"must be from {EARLIEST.year} to {LATEST.year - 1}")
+        return value
 
 
 def _figure(kind: str, bins: list[int]) -> dict[str, Any]:

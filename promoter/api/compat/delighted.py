@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import logging
 import math
 import uuid
 from collections.abc import Callable, Mapping
@@ -44,7 +45,7 @@ from promoter.channels.models import (
     InvitationSource,
     InvitationStatus,
 )
-from promoter.core.errors import ApplicationError
+from promoter.core.errors import ApplicationError, database_errors, database_unavailable
 from promoter.integrations.services import response_changed, response_stored
 from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
@@ -54,6 +55,8 @@ from promoter.responses.models import Channel, Note, Response, ResponseTag
 from promoter.surveys.models import Survey, SurveyKind
 from promoter.text.sentiment import sentiment_for
 
+logger = logging.getLogger(__name__)
+
 MESSAGES = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -61,8 +64,10 @@ MESSAGES = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    413: "Payload Too Large",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
+    503: "Service Unavailable",
 }
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 20, 100
 DEFAULT_AUTOPILOT_DAYS = 90
@@ -120,18 +125,28 @@ def endpoint(**methods: View) -> Callable[..., HttpResponse]:
             if handler is None:
                 raise Failure(405, {"method": [f"{request.method} is not allowed here"]})
             params = p.request_params(request)
+            p.check_storable({**params, **path})
             status, body = handler(request, api_key.project, params, **path)
         except ApplicationError as exc:
             return failure_response(_from_application_error(exc))
         except Invalid as exc:
             return failure_response(Failure(422, exc.errors))
+        except p.TooLarge as exc:
+            return failure_response(Failure(413, {"body": [f"must be at most {exc.limit} bytes"]}))
+        except database_errors() as exc:
+            logger.warning("delighted: the database did not answer: %s", exc)
+            return failure_response(_from_application_error(database_unavailable()))
         except Failure as exc:
-            return failure_response(exc)
+            response = failure_response(exc)
+            if exc.status == 405:
+                response["Allow"] = ", ".join(view.allowed_methods)  # type: ignore[attr-defined]
+            return response
         response = JsonResponse(body, status=status, safe=False)
         if isinstance(body, Paged) and body.next_url:
             response["Link"] = f'<{body.next_url}>; rel="next"'
         return response
 
+    view.allowed_methods = tuple(method.upper() for method in methods)  # type: ignore[attr-defined]
     return view
 
 
@@ -861,9 +876,10 @@ def urlpatterns() -> list[Any]:
             name="autopilot-memberships",
         ),
         re_path(r"^autopilot/(?P<platform>[a-z]+)" + json, autopilot, name="autopilot"),
-        re_path(r"^(?P<path>.*)$", json_404, name="unknown"),
+        re_path(r"^(?P<path>(?s:.*))$", json_404, name="unknown"),  # any path, newlines too
     ]
 
 
+@csrf_exempt  # API clients send no CSRF token: an unknown path is a JSON 404 for any method
 def json_404(request: HttpRequest, path: str = "") -> HttpResponse:
     return failure_response(not_found("path"))

@@ -5,15 +5,35 @@ merged into one dict like Rails does. Unknown keys are kept and ignored by the v
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 
+from promoter.core.inputs import loads, unstorable
+
 _PART = re.compile(r"\[([^\]]*)\]")
+
+
+class TooLarge(Exception):
+    """The body is over Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``: a 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the body is larger than {limit} bytes")
+        self.limit = limit
+
+
+def check_storable(params: Mapping[str, Any]) -> None:
+    """Raise :class:`Invalid` naming the first parameter holding text no database stores
+    (NUL, a lone surrogate) or a non-finite number."""
+    found = unstorable(params)
+    if found is not None:
+        field, problem = found
+        raise Invalid({field: problem})
 
 
 class Invalid(Exception):
@@ -67,21 +87,30 @@ def _pairs(data: MultiValueDict[str, str]) -> list[tuple[str, str]]:
 
 
 def request_params(request: HttpRequest) -> dict[str, Any]:
-    """Return the query, then the body (JSON object or form) over it, as one dict."""
-    params = nest(_pairs(request.GET))
-    content_type = request.content_type or ""
-    if request.method in ("GET", "HEAD"):
-        return params
-    body = request.body
-    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        from django.http import QueryDict
+    """Return the query, then the body (JSON object or form) over it, as one dict.
 
-        params.update(nest(_pairs(QueryDict(body, encoding=request.encoding))))
-        return params
+    Raise :class:`TooLarge` for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` and
+    :class:`Invalid` for a body that is not JSON or a form, or for too many fields."""
+    try:
+        params = nest(_pairs(request.GET))
+        content_type = request.content_type or ""
+        if request.method in ("GET", "HEAD"):
+            return params
+        body = request.body
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            from django.http import QueryDict
+
+            params.update(nest(_pairs(QueryDict(body, encoding=request.encoding))))
+            return params
+    except RequestDataTooBig:
+        raise TooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) from None
+    except TooManyFieldsSent:
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        raise Invalid({"body": f"must have at most {limit} parameters"}) from None
     if body.strip():
         try:
-            parsed = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            parsed = loads(body)
+        except ValueError:  # UnicodeDecodeError too: JSON is UTF-8
             raise Invalid({"body": "is not valid JSON"}) from None
         if not isinstance(parsed, dict):
             raise Invalid({"body": "must be a JSON object"})
@@ -117,7 +146,7 @@ def integer(
         raise Invalid({name: "is not a number"})
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,18}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
         value = int(value)
     if not isinstance(value, int):
         raise Invalid({name: "is not an integer"})

@@ -1,1 +1,0 @@
-from promoter.integrations.tests.conftest import receiver  # noqa: F401  (a local HTTP server)
