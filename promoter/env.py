@@ -159,6 +159,38 @@ def database_from_url(value: str | None, *, data_dir: Path) -> dict[str, object]
     )
 
 
+def replica_from_url(value: str, *, primary: dict[str, object]) -> dict[str, object]:
+    """Build DATABASES["replica"] from DATABASE_REPLICA_URL: a PostgreSQL read replica of the
+    primary ``primary`` (which must be PostgreSQL too).
+
+    In tests the replica mirrors the primary's test database (Django's TEST MIRROR), as a
+    streaming replica mirrors its primary.
+    """
+    if not str(primary.get("ENGINE", "")).startswith("django.db.backends.postgresql"):
+        raise ConfigError(
+            "DATABASE_REPLICA_URL",
+            "needs a PostgreSQL primary: set DATABASE_URL=postgres://… too (the embedded"
+            " SQLite database has no replicas)",
+            check_id="promoter.E011",
+        )
+    if urlsplit(value).scheme not in _POSTGRES_SCHEMES:
+        raise ConfigError(
+            "DATABASE_REPLICA_URL",
+            f"expected postgres://user:password@replica-host:5432/dbname, got {value!r}",
+            check_id="promoter.E011",
+        )
+    try:
+        config = database_from_url(value, data_dir=Path("."))
+    except ConfigError as exc:
+        message = str(exc).removeprefix("DATABASE_URL: ").removesuffix(" [promoter.E001]")
+        raise ConfigError("DATABASE_REPLICA_URL", message, check_id="promoter.E011") from None
+    for name in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):  # connections kept like the primary's
+        if name in primary:
+            config[name] = primary[name]
+    config["TEST"] = {"MIRROR": "default"}
+    return config
+
+
 def email_from_url(value: str) -> dict[str, object]:
     """Translate EMAIL_URL into Django's EMAIL_* settings.
 

@@ -18,6 +18,7 @@ from promoter.env import (
     env_raw,
     env_str,
     env_url,
+    replica_from_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -28,10 +29,24 @@ DEBUG = env_bool("DEBUG", False)
 
 # Parsed first so that a bad DATABASE_URL is reported before anything else.
 DATABASES = {"default": database_from_url(env_raw("DATABASE_URL"), data_dir=DATA_DIR)}
+if str(DATABASES["default"]["ENGINE"]).endswith("postgresql"):
+    # Persistent connections: a new one per request would cost more than most requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    # On, Django checks a reused connection with a "SELECT 1" round trip at the start of every
+    # request that uses the database (docs/configuration.md says what off costs).
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", True)
 if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     # Tests on a file, not in memory: the browser tests' live server then gives each thread its
     # own connection (an in-memory database shares one, and concurrent requests can hang).
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-promoter.sqlite3")}
+# A PostgreSQL read replica for the analytics selectors (promoter/core/replica.py,
+# docs/deployment.md "Read replicas"); everything else reads and writes the primary.
+_replica_url = env_raw("DATABASE_REPLICA_URL")
+if _replica_url:
+    DATABASES["replica"] = replica_from_url(_replica_url, primary=DATABASES["default"])
+    DATABASE_ROUTERS = ["promoter.core.replica.ReplicaRouter"]
+# How long after a write the same browser or API key reads only the primary (read-your-writes).
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10, minimum=0)
 
 
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
@@ -48,6 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Only for its bundled Swagger UI: the API docs pages then load no CDN script and no
+    # inline script, so they run under the same Content-Security-Policy as the dashboard.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "promoter",
@@ -67,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "promoter.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+if "replica" in DATABASES:
+    MIDDLEWARE.append("promoter.core.replica.ReplicaPinMiddleware")
 
 ROOT_URLCONF = "promoter.urls"
 WSGI_APPLICATION = "promoter.wsgi.application"
@@ -108,9 +129,12 @@ if REDIS_URL:
         )
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "promoter.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "promoter",
+            # Ours, not the client library's default: a hung Redis fails a request in seconds
+            # (promoter/tests/test_faults.py), it never holds it.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -119,7 +143,22 @@ else:
 # The public ingest API (docs/ingest-api.md).
 INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 64 * 1024, minimum=1024)
 INGEST_RATE_LIMIT_PER_MINUTE = env_int("INGEST_RATE_LIMIT_PER_MINUTE", 600, minimum=0)
+# An offer (eligibility said yes) holds the person for the survey's display delay plus this
+# long: another offer meanwhile is refused, so two tabs asking at once survey them once.
+# 0 turns the hold off.
+INGEST_OFFER_HOLD_SECONDS = env_int("INGEST_OFFER_HOLD_SECONDS", 60, minimum=0)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# The ingest API's cache of project keys, survey settings and people's survey state
+# (docs/ingest-api.md, "Caching"): on with Redis, never without a cache every process shares.
+INGEST_STATE_CACHE = env_bool("INGEST_STATE_CACHE", bool(REDIS_URL))
+if INGEST_STATE_CACHE and not REDIS_URL:
+    raise ConfigError(
+        "INGEST_STATE_CACHE",
+        "needs REDIS_URL: a per-process cache would serve stale answers across processes",
+        check_id="promoter.E010",
+    )
+# Benchmark ceilings under /bench/v1/ (bench/ingest.py). Never in production: they answer anyone.
+BENCH_CEILINGS = env_bool("BENCH_CEILINGS", False)
 # The public REST API (/api/v1/): calls a minute per API key; 0 turns the limit off.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 1200, minimum=0)
 # `promoter demo` turns this on: it serves the /demo page with the widget in a fake app.
@@ -157,6 +196,21 @@ INTEGRATIONS_ENABLED = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# Argon2id first: new passwords and, on their next login, passwords stored with an older
+# hasher are hashed with it; the others stay so that those older hashes still verify.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Failed logins (docs/security.md): after LOGIN_FAILURES_PER_ACCOUNT failures for one e-mail,
+# or LOGIN_FAILURES_PER_ADDRESS from one client address, within LOGIN_LOCKOUT_SECONDS, that
+# account or address is locked out for LOGIN_LOCKOUT_SECONDS. Counted in the cache (Redis in
+# production, so every app process shares the count).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -235,12 +289,25 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Cookies: never readable by scripts, not sent on cross-site subrequests, and HTTPS-only when
+# the site is served over HTTPS (SECURE_COOKIES overrides, e.g. for a TLS-terminating proxy
+# in front of an http:// SITE_URL). No script reads the CSRF cookie: forms carry the token.
+_https = _site.scheme == "https"
+SECURE_COOKIES = env_bool("SECURE_COOKIES", _https)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _site.scheme == "https"
-CSRF_COOKIE_SECURE = _site.scheme == "https"
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HSTS is sent on HTTPS requests only (behind a proxy: with SECURE_PROXY_SSL_HEADER on).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60 if _https else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from promoter.accounts import views as accounts
+from promoter.accounts.forms import ThrottledAuthenticationForm
 from promoter.api.api import api as rest_api
 from promoter.api.compat import delighted
 from promoter.channels import views as channels
@@ -50,7 +52,9 @@ urlpatterns = [
     path("setup/", accounts.first_run, name="first-run"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -265,3 +269,10 @@ urlpatterns = [
         name="project-response-tag-remove",
     ),
 ]
+
+if settings.BENCH_CEILINGS:  # bench/ingest.py's ceilings: never in production
+    from promoter.ingest import ceilings
+
+    urlpatterns.append(
+        path("bench/v1/", include((ceilings.urlpatterns(), "ceilings"), namespace="ceilings"))
+    )

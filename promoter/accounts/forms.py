@@ -4,6 +4,8 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 from promoter.accounts.models import Project, Role
 
@@ -123,3 +125,35 @@ class ProjectSettingsForm(forms.ModelForm):
                 )
             origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
         return origins
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """The login form, refusing an account or client address locked out by failed logins
+    (``accounts/login_throttle.py``) before it even checks the password."""
+
+    def clean(self) -> dict[str, Any]:
+        from promoter.accounts.login_throttle import (
+            login_failure_record,
+            login_lockout_remaining,
+            login_success_record,
+        )
+        from promoter.core.clients import client_address
+
+        email = str(self.cleaned_data.get("username") or "")
+        address = client_address(self.request) if self.request is not None else "unknown"
+        remaining = login_lockout_remaining(email=email, address=address)
+        if remaining:
+            minutes = max(1, -(-remaining // 60))
+            raise ValidationError(
+                "Too many failed log-ins for this account or from this network. Log-in is"
+                f" locked for {minutes} more minute{'s' if minutes != 1 else ''}; you can"
+                " reset your password meanwhile.",
+                code="locked_out",
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            login_failure_record(email=email, address=address)
+            raise
+        login_success_record(email=email)
+        return cleaned

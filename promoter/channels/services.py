@@ -42,6 +42,7 @@ from promoter.ingest.selectors import rules_for
 from promoter.integrations.services import response_changed, response_stored
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_upsert
+from promoter.people.statecache import person_ids_changed
 from promoter.responses.models import Channel, Display, Response
 from promoter.responses.selectors import contact_history
 from promoter.responses.services import (
@@ -322,6 +323,7 @@ def invitation_deliver(*, invitation: Invitation, token: str) -> str:
             channel=Channel.EMAIL,
             created_at=now,
         )
+        person_ids_changed(invitation.project_id, [invitation.end_user_id])
     logger.info("invitation.sent", extra={"invitation": invitation.pk})
     return "sent"
 

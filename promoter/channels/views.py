@@ -26,8 +26,8 @@ from django.views.decorators.http import require_http_methods
 
 from promoter.channels import links, services
 from promoter.channels.models import Invitation
+from promoter.core.clients import client_address
 from promoter.core.errors import ApplicationError
-from promoter.ingest.http import client_address
 from promoter.responses.models import Response
 from promoter.surveys.models import Survey
 from promoter.surveys.texts import resolve_texts

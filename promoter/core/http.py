@@ -11,9 +11,13 @@ that run their receivers on 127.0.0.1).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import json
+import os
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +29,14 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-__all__ = ["HttpError", "HttpReply", "address_allowed", "post_json", "request"]
+__all__ = [
+    "HttpError",
+    "HttpReply",
+    "address_allowed",
+    "guarded_socket",
+    "post_json",
+    "request",
+]
 
 MAX_REPLY_BYTES = 64 * 1024  # what we keep of a reply: enough for error messages and ids
 USER_AGENT = "Promoter-Webhooks/1"
@@ -59,9 +70,21 @@ def address_allowed(address: str) -> bool:
     if settings.INTEGRATIONS_ALLOW_PRIVATE_IPS:
         return True
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        else:
+            # IPv6 forms that carry an IPv4 address a gateway would forward to: NAT64
+            # (64:ff9b::/96, RFC 6052) and 6to4 (2002::/16) count as the address they carry.
+            embedded = [ip.sixtofour] if ip.sixtofour is not None else []
+            if ip in _NAT64:
+                embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+            if any(not (v4.is_global and not v4.is_multicast) for v4 in embedded):
+                return False
     return ip.is_global and not ip.is_multicast
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 def _guarded_connect(
@@ -97,8 +120,68 @@ def _guarded_connect(
     raise error or OSError(f"cannot connect to {host}")
 
 
+def guarded_socket(
+    host: str, port: int, timeout: float | None, source_address: Any = None
+) -> socket.socket:
+    """Connect a TCP socket to ``host``:``port`` for a protocol other than HTTP (a project's
+    own SMTP server), with the same address check as :func:`request`: the name is resolved
+    here and every address it resolves to must be allowed. Raise HttpError when refused."""
+    return _guarded_connect((host, port), timeout, source_address, None)
+
+
+class _Deadline:
+    """The wall-clock limit of one whole exchange.
+
+    urllib3's timeouts bound each socket operation, not their sum: a receiver that drips its
+    reply a byte at a time, each within the read timeout, would hold a worker for hours. When
+    the time runs out, a timer shuts the exchange's socket down, which ends any read at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._token = _deadline.set(self)
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _deadline.reset(self._token)
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """Shut ``sock`` down when the time runs out (at once if it already has)."""
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_deadline: contextvars.ContextVar[_Deadline | None] = contextvars.ContextVar(
+    "promoter_http_deadline", default=None
+)
+
+
 class _Guarded:
-    """Connects through :func:`_guarded_connect`, keeping urllib3's own errors."""
+    """Connects through :func:`_guarded_connect`, keeping urllib3's own errors, and puts the
+    socket of each exchange under the request's :class:`_Deadline`."""
 
     _dns_host: str
     port: int
@@ -115,6 +198,13 @@ class _Guarded:
             raise ConnectTimeoutError(self, f"connecting to {self._dns_host} timed out") from exc
         except OSError as exc:
             raise NewConnectionError(self, f"cannot connect: {exc}") from exc  # type: ignore[arg-type]
+
+    def getresponse(self) -> Any:
+        # A pooled connection is reused without connecting again: watch it here, where every
+        # exchange passes once its request is sent, before its reply is read.
+        if (deadline := _deadline.get()) is not None:
+            deadline.watch(getattr(self, "sock", None))
+        return super().getresponse()  # type: ignore[misc]
 
 
 class _GuardedHTTPConnection(_Guarded, HTTPConnection):
@@ -145,6 +235,17 @@ def _manager() -> urllib3.PoolManager:
     return _pool
 
 
+def _forget_pool() -> None:
+    """In a forked child (an RQ job runs in one), start with no pooled connection: the pool's
+    sockets are the parent's too, and two processes writing one connection mix up their
+    requests and replies (a delivery then fails for another's answer)."""
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def request(
     method: str,
     url: str,
@@ -156,8 +257,9 @@ def request(
     """Send one request and return the reply (any status); raise HttpError when there is none.
 
     The connection and each read time out after ``timeout`` seconds (default
-    ``OUTBOUND_TIMEOUT_SECONDS``), the whole exchange after twice that; only the first
-    ``MAX_REPLY_BYTES`` of the reply are read. No retries, no redirects, no proxies.
+    ``OUTBOUND_TIMEOUT_SECONDS``), the whole exchange after twice that, however slowly the
+    reply trickles in; only the first ``MAX_REPLY_BYTES`` of the reply are read. No retries, no
+    redirects, no proxies.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -165,24 +267,33 @@ def request(
     seconds = float(timeout if timeout is not None else settings.OUTBOUND_TIMEOUT_SECONDS)
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     started = time.monotonic()
+    deadline = _Deadline(2 * seconds)
+    too_slow = f"{method} {parts.hostname} timed out: no whole reply within {2 * seconds:g} s"
     try:
-        reply = _manager().request(
-            method,
-            url,
-            body=body,
-            headers=all_headers,
-            timeout=urllib3.Timeout(connect=seconds, read=seconds, total=2 * seconds),
-            retries=False,
-            redirect=False,
-            preload_content=False,
-        )
-        try:
-            data = reply.read(MAX_REPLY_BYTES, decode_content=True)
-        finally:
-            reply.release_conn() if reply.status < 400 else reply.drain_conn()
+        with deadline:
+            reply = _manager().request(
+                method,
+                url,
+                body=body,
+                headers=all_headers,
+                timeout=urllib3.Timeout(connect=seconds, read=seconds, total=2 * seconds),
+                retries=False,
+                redirect=False,
+                preload_content=False,
+            )
+            try:
+                data = reply.read(MAX_REPLY_BYTES, decode_content=True)
+            finally:
+                reply.release_conn() if reply.status < 400 else reply.drain_conn()
+        if deadline.expired:  # the reply may have been cut short
+            raise HttpError(too_slow, transient=True)
     except HttpError:
         raise
-    except urllib3.exceptions.HTTPError as exc:
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        if deadline.expired:
+            raise HttpError(too_slow, transient=True) from None
+        if isinstance(exc, OSError):
+            raise HttpError(f"{method} {parts.hostname} failed: {exc}", transient=True) from None
         reason = getattr(exc, "reason", None) or exc
         if isinstance(reason, HttpError):
             raise reason from None
@@ -192,8 +303,6 @@ def request(
         ) and not isinstance(reason, NewConnectionError)
         kind = "timed out" if timed_out else "failed"
         raise HttpError(f"{method} {parts.hostname} {kind}: {reason}", transient=True) from None
-    except OSError as exc:
-        raise HttpError(f"{method} {parts.hostname} failed: {exc}", transient=True) from None
     return HttpReply(
         status=reply.status,
         headers={k.lower(): v for k, v in reply.headers.items()},

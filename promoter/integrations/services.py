@@ -647,51 +647,130 @@ def deliveries_process(
     *, worker: str, ids: Sequence[int] | None = None, limit: int = CLAIM_BATCH
 ) -> Outcome:
     """Claim and send due deliveries (of ``ids`` when given), ``limit`` at a time, until none
-    is left; return what happened to them."""
+    is left; return what happened to them.
+
+    Failed tries are recorded one by one as they happen; successful ones are recorded together
+    at the end of each claimed batch (one transaction instead of one per delivery). A worker
+    killed in between sends those few again after their lease: sending is at least once, and
+    the delivery's id lets receivers drop the duplicate.
+    """
     total = Outcome()
     while True:
         token, rows = deliveries_claim(worker=worker, limit=limit, ids=ids)
         if not rows:
             return total
         tags = _tags_of([d.response for d in rows if d.response is not None])
-        for i, delivery in enumerate(rows):
-            _renew_if_short(rows[i:], token)
-            outcome = _send_one(delivery, token, tags)
-            setattr(total, outcome, getattr(total, outcome) + 1)
+        sent: list[_Sent] = []
+        for delivery in rows:
+            _renew_if_short(rows, token)
+            started = timezone.now()
+            if delivery.lease_until is not None and delivery.lease_until < started:
+                total.lost += 1  # a slow batch outlived its lease: another worker owns it now
+                continue
+            status_code, error = _attempt(delivery, tags)
+            if error is None:
+                sent.append(_Sent(delivery, started, timezone.now(), status_code))
+            else:
+                outcome = _record(
+                    delivery, token, started=started, status_code=status_code, error=error
+                )
+                setattr(total, outcome, getattr(total, outcome) + 1)
+        delivered = _record_delivered(sent, token)
+        total.delivered += delivered
+        total.lost += len(sent) - delivered
+
+
+@dataclass(frozen=True)
+class _Sent:
+    delivery: Delivery
+    started: datetime.datetime
+    finished: datetime.datetime
+    status_code: int | None
+
+
+def _record_delivered(sent: list[_Sent], token: str) -> int:
+    """Record the successful tries ``sent`` of one claim in one transaction: each delivery
+    still ours is marked delivered, with its attempt logged. Return how many were ours."""
+    if not sent:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        mine = set(
+            Delivery.objects.select_for_update()
+            .filter(
+                pk__in=[s.delivery.pk for s in sent],
+                claimed_by=token,
+                status=DeliveryStatus.SENDING,
+            )
+            .values_list("pk", flat=True)
+        )
+        ours = [s for s in sent if s.delivery.pk in mine]
+        by_code: dict[int | None, list[int]] = {}
+        for s in ours:
+            by_code.setdefault(s.status_code, []).append(s.delivery.pk)
+        for code, pks in by_code.items():
+            Delivery.objects.filter(pk__in=pks).update(
+                status=DeliveryStatus.DELIVERED,
+                delivered_at=now,
+                last_status_code=code,
+                last_error="",
+                lease_until=None,
+            )
+        DeliveryAttempt.objects.bulk_create(
+            DeliveryAttempt(
+                delivery_id=s.delivery.pk,
+                at=s.started,
+                duration_ms=int((s.finished - s.started).total_seconds() * 1000),
+                status_code=s.status_code,
+                ok=True,
+            )
+            for s in ours
+        )
+        recovered = {
+            s.delivery.destination_id for s in ours if s.delivery.destination.failing_since
+        }
+        if recovered:
+            Destination.objects.filter(pk__in=recovered).update(failing_since=None, last_error="")
+    for s in ours:
+        logger.info(
+            "delivery.delivered",
+            extra={"delivery": s.delivery.pk, "destination": s.delivery.destination_id,
+                   "attempt": s.delivery.attempts, "status_code": s.status_code, "error": ""},
+        )  # fmt: skip
+    return len(ours)
 
 
 def _renew_if_short(rows: list[Delivery], token: str) -> None:
-    """Extend the lease of the rest of a batch when it could run out during the next send
-    (a try may take a few requests, each bounded by the outbound timeout)."""
+    """Extend the lease of a batch's rows not yet recorded when it could run out during the
+    next send (a try may take a few requests, each bounded by the outbound timeout)."""
     now = timezone.now()
     worst = datetime.timedelta(seconds=8 * settings.OUTBOUND_TIMEOUT_SECONDS)
     if rows[0].lease_until is None or rows[0].lease_until - now > worst:
         return
     lease = now + max(worst, datetime.timedelta(seconds=settings.DELIVERY_LEASE_SECONDS))
-    Delivery.objects.filter(pk__in=[d.pk for d in rows], claimed_by=token).update(lease_until=lease)
+    Delivery.objects.filter(
+        pk__in=[d.pk for d in rows], claimed_by=token, status=DeliveryStatus.SENDING
+    ).update(lease_until=lease)
     for row in rows:
         row.lease_until = lease
 
 
-def _send_one(delivery: Delivery, token: str, tags: dict[int, list[Tag]]) -> str:
-    started = timezone.now()
-    if delivery.lease_until is not None and delivery.lease_until < started:
-        return "lost"  # a slow batch outlived its lease: another worker owns the row now
+def _attempt(
+    delivery: Delivery, tags: dict[int, list[Tag]]
+) -> tuple[int | None, TransportError | None]:
+    """Try to send ``delivery`` once; return the reply's status code and the error, if any."""
     destination = delivery.destination
-    status_code: int | None = None
-    error: TransportError | None = None
     if destination.kind not in enabled_kinds() or not destination.is_active:
         error = TransportError("the destination is paused or turned off", permanent=True,
                                blame_destination=False)  # fmt: skip
-    else:
-        message = message_for(
-            delivery, tags.get(delivery.response_id) if delivery.response_id else None
-        )
-        try:
-            status_code = transport_for(destination).notify(message)
-        except TransportError as exc:
-            error = exc
-        except Exception as exc:  # a bug in a transport must not stop the others
-            logger.exception("delivery.crashed", extra={"delivery": delivery.pk})
-            error = TransportError(f"internal error: {type(exc).__name__}")
-    return _record(delivery, token, started=started, status_code=status_code, error=error)
+        return None, error
+    message = message_for(
+        delivery, tags.get(delivery.response_id) if delivery.response_id else None
+    )
+    try:
+        return transport_for(destination).notify(message), None
+    except TransportError as exc:
+        return None, exc
+    except Exception as exc:  # a bug in a transport must not stop the others
+        logger.exception("delivery.crashed", extra={"delivery": delivery.pk})
+        return None, TransportError(f"internal error: {type(exc).__name__}")

@@ -12,8 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from promoter.accounts.models import Project
+from promoter.analytics import rollups
 from promoter.core.errors import ApplicationError
 from promoter.people.models import EndUser, Erasure
+from promoter.people.statecache import people_changed
+from promoter.responses.models import Response
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,16 @@ def person_erase(*, person: EndUser, by: str) -> Mapping[str, int]:
     """Delete ``person`` and everything about them; return the rows deleted per model."""
     project_id, public_id = person.project_id, person.public_id
     with transaction.atomic():
+        people_changed(project_id, [person])  # their cached state goes when the rows go
+        days = {
+            moment.date()
+            for moment in Response.objects.filter(end_user=person).values_list(
+                "created_at", flat=True
+            )
+        }
         _total, counts = person.delete()
+        # Their property values must not outlive them in rollup rows counting zero.
+        rollups.prune(project_id, days)
         Erasure.objects.create(
             project_id=project_id,
             person=public_id,

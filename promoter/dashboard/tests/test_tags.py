@@ -542,7 +542,8 @@ def test_the_tags_page_query_count_does_not_grow_with_tags(tagged, django_assert
     url = reverse("project-tags", args=["alpha"])
     autotag_rule_create(project=tagged.alpha, tag=Tag.objects.get(name="Support"), phrases=["help"])
     client.get(url)  # session warm-up
-    with django_assert_num_queries(13):
+    # 14: the trend reads whole days from the rollups and its partial ends from responses.
+    with django_assert_num_queries(14):
         client.get(url, {"period": "90d"})
     for i in range(10):
         tag = tag_get_or_create(project=tagged.alpha, name=f"Extra {i}")
@@ -550,7 +551,7 @@ def test_the_tags_page_query_count_does_not_grow_with_tags(tagged, django_assert
         if i % 2:
             tag_set_parent(tag=tag, parent=Tag.objects.get(name="Support"))
         autotag_rule_create(project=tagged.alpha, tag=tag, score_min=i)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         page = client.get(url, {"period": "90d"})
     assert len(page.context["rows"]) == 14
 

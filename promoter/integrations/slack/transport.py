@@ -104,7 +104,7 @@ class SlackTransport(Transport):
             }
         )
         return {
-            "text": payload.headline(message),
+            "text": escape(payload.headline(message)),
             "attachments": [{"color": COLORS[category], "blocks": blocks}],
         }
 

@@ -7,10 +7,13 @@ import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 
 @dataclass
@@ -105,3 +108,15 @@ class Receiver:
                     return list(self.requests)
             time.sleep(0.02)
         raise AssertionError(f"expected {n} requests, got {len(self.requests)}")
+
+
+@pytest.fixture
+def receiver(settings: Any) -> Iterator[Receiver]:
+    """A recording HTTP server on 127.0.0.1, reachable because the test allows private IPs
+    (a test of the SSRF guard turns them off again)."""
+    settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = True
+    settings.OUTBOUND_TIMEOUT_SECONDS = 2
+    settings.DELIVERY_RETRY_BASE_SECONDS = 0
+    running = Receiver().start()
+    yield running
+    running.stop()

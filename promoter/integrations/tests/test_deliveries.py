@@ -224,6 +224,38 @@ def test_the_claims_of_a_dead_worker_are_taken_over_after_the_lease(world, recei
     assert delivery.attempts == 2 and delivery.status == DeliveryStatus.DELIVERED
 
 
+def test_a_batch_is_recorded_at_once_and_a_claim_taken_over_meanwhile_is_not_ours(
+    world, receiver, monkeypatch
+):
+    webhook(world.alpha, receiver.url)
+    for _ in range(3):
+        services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    first, second, third = Delivery.objects.order_by("pk")
+    real = services._attempt
+
+    def attempt(delivery, tags):
+        result = real(delivery, tags)
+        if delivery.pk == third.pk:
+            # While this worker sends, its lease on the second ran out and another took it.
+            Delivery.objects.filter(pk=second.pk).update(claimed_by="other:1")
+            # Nothing of the batch is recorded before its end.
+            assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 0
+        return result
+
+    monkeypatch.setattr(services, "_attempt", attempt)
+    outcome = services.deliveries_process(worker="test")
+    assert (outcome.delivered, outcome.lost) == (2, 1)
+    assert len(receiver.requests) == 3
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert statuses == {
+        first.pk: DeliveryStatus.DELIVERED,
+        second.pk: DeliveryStatus.SENDING,  # the other worker records it
+        third.pk: DeliveryStatus.DELIVERED,
+    }
+    assert Delivery.objects.get(pk=first.pk).attempt_log.get().ok
+    assert not Delivery.objects.get(pk=second.pk).attempt_log.exists()
+
+
 # Routing --------------------------------------------------------------------------------------
 
 
@@ -381,3 +413,31 @@ def test_a_refused_connection_is_not_called_a_timeout(settings):
     with pytest.raises(HttpError) as failed:
         request("POST", "http://127.0.0.1:9/", body=b"{}")
     assert "timed out" not in str(failed.value) and failed.value.transient
+
+
+def test_a_forked_job_process_does_not_share_its_parents_connections(receiver):
+    """RQ runs each job in a forked process: it must open its own connections, since two
+    processes writing one pooled connection mix up their requests and replies."""
+    import os
+
+    from promoter.core import http
+
+    url = receiver.url + "/hook"
+    assert request("POST", url, body=b"{}").status == 200  # the pool keeps this connection
+    parents = http._manager()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child, as an RQ work horse
+        try:
+            fresh = http._manager() is not parents
+            ok = fresh and request("POST", url, body=b"{}").status == 200
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    os.close(read)
+    # The parent's pooled connection still works after the child is gone.
+    assert request("POST", url, body=b"{}").status == 200
+    assert len(receiver.requests) == 3
