@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,21 @@ def pending_migrations() -> int:
     """Return how many migrations the database still lacks."""
     executor = MigrationExecutor(connection)
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def bounded(low: int, high: int) -> Any:
+    """An argparse type: a whole number from ``low`` to ``high``, else a one-line error."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
+
+    return parse
 
 
 def serve(*, host: str, port: int, workers: int, threads: int = 4) -> None:
@@ -38,11 +54,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0: all)")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--port", type=bounded(1, 65535), default=8000)
         parser.add_argument(
-            "--workers", type=int, default=settings.SERVE_WORKERS, help="processes (default: 2)"
+            "--workers",
+            type=bounded(1, 256),
+            default=settings.SERVE_WORKERS,
+            help="processes (default: 2)",
         )
-        parser.add_argument("--threads", type=int, default=4, help="threads per process")
+        parser.add_argument(
+            "--threads", type=bounded(1, 256), default=4, help="threads per process"
+        )
         parser.add_argument(
             "--migrate", action="store_true", help="apply pending migrations before serving"
         )

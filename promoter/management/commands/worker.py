@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 logger = logging.getLogger("promoter.worker")
 # RQ runs django-tasks' tasks only through this job class.
@@ -124,4 +125,16 @@ class Command(BaseCommand):
         }
         if options["max_tasks"] is not None:
             kwargs["max_tasks"] = options["max_tasks"]
-        call_command("db_worker", **kwargs)
+        while True:
+            try:
+                call_command("db_worker", **kwargs)
+                return
+            except DatabaseError:
+                # django-tasks-db's worker gives up on any database error but a lock: a
+                # restart of PostgreSQL would end the worker. Wait, reconnect, carry on (the
+                # outbox's leases hand the interrupted deliveries over).
+                if options["batch"]:
+                    raise
+                logger.exception("worker.database_unavailable")
+                connections.close_all()
+                time.sleep(max(options["interval"], 1.0))
