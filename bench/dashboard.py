@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +270,9 @@ def seed(responses: int, people: int) -> dict[str, Any]:
     phase("setup")
 
     raw = connection.cursor().cursor  # the psycopg cursor under Django's wrapper
+    # The rollup triggers are off for the load and the rollups rebuilt after it, as
+    # `promoter rollups --rebuild` does (one grouped pass a month instead of one per COPY).
+    raw.execute(f"ALTER TABLE {responses_table} DISABLE TRIGGER USER")
     with _without_indexes(raw, [people_table, responses_table, displays_table]):
         _copy(raw, people_table, [*person_columns, *person_tail], person_rows(), people, "people")
         raw.execute(
@@ -292,6 +295,15 @@ def seed(responses: int, people: int) -> dict[str, Any]:
         )
         phase("displays")
     phase("indexes")
+    raw.execute(f"ALTER TABLE {responses_table} ENABLE TRIGGER USER")
+    log("rebuilding the rollups (promoter rollups --rebuild)")
+    from django.db import transaction
+
+    from promoter.analytics import rollups
+
+    with transaction.atomic():
+        rollups.rebuild()
+    phase("rollups_rebuild")
     log("VACUUM ANALYZE")
     # VACUUM as well as ANALYZE: it sets the hint bits and the visibility map once, so neither
     # the first timed reads nor an autovacuum that starts in the middle of them pay for it.
@@ -317,24 +329,36 @@ def measure(repeat: int, explain: bool) -> dict[str, Any]:
     """Time each page ``repeat`` times after one warm-up with the test client, logged in as the
     owner; count its SQL queries and keep the slowest one."""
     _setup_django()
+    import datetime
+
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
-    from promoter.accounts.models import User
+    from promoter.accounts.models import Project, User
+    from promoter.accounts.services import api_key_create
 
     client = Client()
-    client.force_login(User.objects.get(email=OWNER_EMAIL))
+    owner = User.objects.get(email=OWNER_EMAIL)
+    client.force_login(owner)
+    key = api_key_create(project=Project.objects.get(slug="bench"), name="bench").secret
+    now = timezone.now()
+    since = (now - datetime.timedelta(days=90)).isoformat().replace("+00:00", "Z")
+    until = now.isoformat().replace("+00:00", "Z")
+    urls = dict(PAGES)
+    urls["metrics_api"] = f"/api/v1/metrics?since={since}&until={until}&by=plan&bucket=week"
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     pages: dict[str, Any] = {}
-    for name, url in PAGES.items():
+    for name, url in urls.items():
         log(f"{name}: GET {url}, 1 warm-up + {repeat}")
-        reply = client.get(url)
+        reply = client.get(url, **headers)
         assert reply.status_code == 200, (url, reply.status_code)
         times, sql_times, counts, slowest = [], [], [], (0.0, "")
         for _ in range(repeat):
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
-                reply = client.get(url)
+                reply = client.get(url, **headers)
                 elapsed = time.perf_counter() - started
             assert reply.status_code == 200, (url, reply.status_code)
             times.append(elapsed * 1000)
@@ -363,6 +387,99 @@ def measure(repeat: int, explain: bool) -> dict[str, Any]:
     return {"postgres": version, "pages": pages}
 
 
+# --- the analytic ceiling: the same aggregates by DuckDB over a Parquet export ---------------
+
+
+def ceiling(repeat: int, workdir: str) -> dict[str, Any]:
+    """Export the responses to Parquet (through CSV, by COPY) and time, with DuckDB, the
+    aggregates each page computes; return the median per page and the export's figures."""
+    _setup_django()
+    import datetime
+
+    import duckdb
+    from django.db import connection
+
+    csv_path, parquet_path = Path(workdir) / "responses.csv", Path(workdir) / "responses.parquet"
+    started = time.perf_counter()
+    raw = connection.cursor().cursor
+    with (
+        csv_path.open("wb") as out,
+        raw.copy(
+            "COPY (SELECT created_at AT TIME ZONE 'UTC' AS created_at, score, channel, excluded,"
+            " comment, properties ->> 'plan' AS plan, properties ->> 'account' AS account,"
+            " properties ->> 'variant' AS variant FROM responses_response)"
+            " TO STDOUT WITH (FORMAT csv, HEADER true)"
+        ) as copy,
+    ):
+        for chunk in copy:
+            out.write(chunk)
+    db = duckdb.connect()
+    db.execute(
+        f"COPY (SELECT * FROM read_csv('{csv_path}', header=true)) TO '{parquet_path}'"
+        " (FORMAT parquet)"
+    )
+    export_seconds = time.perf_counter() - started
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+    def ts(days: int) -> str:
+        return f"TIMESTAMP '{now - datetime.timedelta(days=days)}'"
+
+    table = f"read_parquet('{parquet_path}')"
+
+    def where(frm: int, to: int, extra: str = "") -> str:
+        return f"FROM {table} WHERE NOT excluded AND created_at >= {ts(frm)}" + (
+            f" AND created_at < {ts(to)}{extra}"
+        )
+
+    def hist(frm: int, to: int = 0, extra: str = "") -> str:
+        return f"SELECT score, count(*) {where(frm, to, extra)} GROUP BY score"
+
+    def trend(frm: int, unit: str) -> str:
+        bucket = f"date_trunc('{unit}', created_at)"
+        return f"SELECT {bucket}, score, count(*) {where(frm, 0)} GROUP BY 1, 2"
+
+    def prop(column: str, frm: int, to: int = 0) -> str:
+        return f"SELECT {column}, score, count(*) {where(frm, to)} GROUP BY 1, 2"
+
+    def top(frm: int, n: int, extra: str = "") -> str:
+        return f"SELECT * {where(frm, 0, extra)} ORDER BY created_at DESC LIMIT {n}"
+
+    in_app = " AND channel IN ('web', 'ios', 'android')"
+    commented = " AND comment IS NOT NULL AND comment <> ''"
+    slow = " AND comment ILIKE '%slow%'"
+    queries = {
+        "overview_90d": [hist(90), hist(180, 90), trend(90, "week"),
+                         f"SELECT count(*) {where(90, 0, in_app)}", top(90, 8, commented)],
+        "overview_365d": [hist(365), hist(730, 365), trend(365, "month"),
+                          f"SELECT count(*) {where(365, 0, in_app)}", top(365, 8, commented)],
+        "segments_plan": [hist(90), prop("plan", 90), prop("account", 90),
+                          prop("account", 180, 90)],
+        "segments_account": [hist(90), prop("account", 90), prop("account", 180, 90)],
+        "feedback_90d": [f"SELECT count(*) {where(90, 0)}", top(90, 25)],
+        "feedback_search": [f"SELECT count(*) {where(90, 0, slow)}", top(90, 25, slow)],
+        "compare_variant": [hist(365, 0, " AND upper(variant) = 'A'"),
+                            hist(365, 0, " AND upper(variant) = 'B'")],
+        "metrics_api": [hist(90), prop("plan", 90), trend(90, "week")],
+    }  # fmt: skip
+    pages = {}
+    for name, statements in queries.items():
+        for statement in statements:  # warm-up
+            db.execute(statement).fetchall()
+        times = []
+        for _ in range(repeat):
+            begun = time.perf_counter()
+            for statement in statements:
+                db.execute(statement).fetchall()
+            times.append((time.perf_counter() - begun) * 1000)
+        pages[name] = {"median_ms": round(statistics.median(times), 2), "queries": len(statements)}
+    return {
+        "export_seconds": round(export_seconds, 1),
+        "parquet_mb": round(parquet_path.stat().st_size / 2**20, 1),
+        "duckdb": duckdb.__version__,
+        "pages": pages,
+    }
+
+
 # --- the database ----------------------------------------------------------------------------
 
 
@@ -388,6 +505,96 @@ def database(args: argparse.Namespace) -> Iterator[str]:
         else:
             log(f"dropping the PostgreSQL database {name}")
             _postgres(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def serve_rss(env: dict[str, str], rounds: int = 5) -> dict[str, Any]:
+    """Start the production server (``promoter serve``, its default workers) on the bench
+    database, request every page ``rounds`` times as the owner, then read the resident memory
+    of the server's processes (issue 9: each stays under 150 MB)."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cookie = child(env, "--session-only")["cookie"]
+    server = subprocess.Popen(
+        [str(PROMOTER), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("promoter serve did not answer /healthz within 60 s") from None
+                time.sleep(0.2)
+        requests = 0
+        for _ in range(rounds):
+            for url in PAGES.values():
+                ask = urllib.request.Request(f"http://127.0.0.1:{port}{url}")
+                ask.add_header("Cookie", cookie)
+                with urllib.request.urlopen(ask, timeout=120) as reply:  # noqa: S310 (ours)
+                    reply.read()
+                    # Not sent to the login page: the session is the owner's.
+                    assert reply.status == 200 and reply.geturl().endswith(url), url
+                requests += 1
+        processes = {"main": _rss_mb(server.pid)}
+        for i, pid in enumerate(_children(server.pid)):
+            processes[f"worker_{i + 1}"] = _rss_mb(pid)
+        values = [v for v in processes.values() if v is not None]
+        log(f"promoter serve after {requests} page loads: {processes} MB")
+        return {"requests": requests, "processes_mb": processes, "max": max(values)}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def session_cookie() -> dict[str, str]:
+    """Return a session cookie of the bench's owner (as the login form would set it)."""
+    _setup_django()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from promoter.accounts.models import User
+
+    owner = User.objects.get(email=OWNER_EMAIL)
+    session = SessionStore()
+    session[SESSION_KEY] = str(owner.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
+    session.create()
+    return {"cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
 
 
 def child(env: dict[str, str], *arguments: str) -> dict[str, Any]:
@@ -438,7 +645,13 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             if args.explain:
                 measure_args.append("--explain")
             measured = child(env, *measure_args)
-            return {"seed": seeded, **measured}
+            log("the analytic ceiling: DuckDB over a Parquet export of the same rows")
+            ceiling_result = child(
+                env, "--ceiling-only", "--repeat", str(args.repeat), "--workdir", str(workdir)
+            )
+            log("promoter serve: resident memory after serving the pages")
+            rss = serve_rss(env)
+            return {"seed": seeded, **measured, "ceiling": ceiling_result, "serve_rss_mb": rss}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -465,12 +678,21 @@ def main() -> int:
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--ceiling-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--session-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_only:
         json.dump(seed(args.responses, args.people), sys.stdout)
         return 0
     if args.measure_only:
         json.dump(measure(args.repeat, args.explain), sys.stdout)
+        return 0
+    if args.session_only:
+        json.dump(session_cookie(), sys.stdout)
+        return 0
+    if args.ceiling_only:
+        json.dump(ceiling(args.repeat, args.workdir), sys.stdout)
         return 0
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
         parser.error("--database: lower-case letters, digits and underscores only")
@@ -501,6 +723,22 @@ def main() -> int:
     report["seed_phases_seconds"] = seeded["phases_seconds"]
     report["database_mb"] = seeded["database_mb"]
     report["pages"] = results["pages"]
+    report["serve_rss_mb"] = results["serve_rss_mb"]
+    ceiling_result = results["ceiling"]
+    report["ceiling"] = {k: v for k, v in ceiling_result.items() if k != "pages"}
+    for name, page in report["pages"].items():
+        duck = ceiling_result["pages"].get(name)
+        if duck is None:
+            continue
+        page["duckdb_ms"] = duck["median_ms"]
+        page["ratio_to_duckdb"] = round(page["median_ms"] / max(duck["median_ms"], 0.01), 1)
+    report["targets"] = {
+        name: {
+            "under_300_ms": report["pages"][name]["median_ms"] < 300,
+            "within_5x_duckdb": report["pages"][name].get("ratio_to_duckdb", 1e9) <= 5,
+        }
+        for name in ("overview_90d", "overview_365d", "segments_plan", "segments_account")
+    }
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     text = json.dumps(report, indent=2)
     print(text)

@@ -5,7 +5,7 @@ destination pointing at a local HTTP receiver (a keep-alive server in this proce
 answers 200 at once) and ``--deliveries`` responses, each with one delivery. For each worker
 count it starts that many ``promoter worker`` processes, lets them settle, then marks every
 delivery pending and times how long the workers take to send them all (claims by conditional
-UPDATE, a signed webhook POST, the attempt and the state recorded per delivery). Each count
+UPDATE, a signed webhook POST, the successful attempts recorded per claimed batch). Each count
 runs ``--rounds`` times; the median is reported with every round.
 
 Prints JSON on stdout (progress on stderr) and keeps a copy in bench/results/.

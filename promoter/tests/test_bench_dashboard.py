@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 PAGES = {
     "overview_90d", "overview_365d", "segments_plan", "segments_account",
-    "feedback_90d", "feedback_search", "compare_variant",
+    "feedback_90d", "feedback_search", "compare_variant", "metrics_api",
 }  # fmt: skip
 
 
@@ -48,3 +48,8 @@ def test_the_dashboard_benchmark_runs_and_every_page_answers():
     for name, figures in report["pages"].items():
         assert 0 < figures["min_ms"] <= figures["median_ms"] <= figures["max_ms"], name
         assert figures["queries"] > 0, name
+    # The analytic ceiling ran in the same run, and the server's memory was read.
+    assert all(figures["duckdb_ms"] > 0 for figures in report["pages"].values())
+    rss = report["serve_rss_mb"]
+    assert rss["requests"] > 0 and 20 < rss["max"] < 1000
+    assert len(rss["processes_mb"]) >= 2  # granian's main process and its workers

@@ -1,0 +1,229 @@
+"""Run the benchmark suite (`make bench`): every benchmark of issue 9, one after the other,
+each in its own process, then write their reports and the targets to
+bench/results/latest.json and print a summary table on stderr.
+
+Usage: .venv/bin/python bench/run.py [--quick] [--only NAME ...] [--strict]
+
+``--quick`` runs each benchmark small and short (a smoke test of the suite, not figures to
+quote). The exit status is 0 when every benchmark ran; with ``--strict`` it is 1 when a target
+is missed too. Figures are only comparable within one run (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+RESULTS = ROOT / "bench" / "results"
+
+# name -> (full arguments, --quick arguments)
+BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
+    "widget": (["widget_size.py"], ["widget_size.py"]),
+    "ingest": (
+        ["ingest.py", "--db", "both", "--duration", "10", "--rounds", "3"],
+        ["ingest.py", "--db", "both", "--duration", "2", "--rounds", "1", "--people", "500"],
+    ),
+    "dashboard": (
+        ["dashboard.py", "--repeat", "7"],
+        ["dashboard.py", "--responses", "20000", "--people", "2000", "--repeat", "2"],
+    ),
+    "import": (
+        ["import.py", "--rows", "1000000", "--rounds", "3"],
+        ["import.py", "--rows", "20000", "--rounds", "1"],
+    ),
+    "deliveries": (
+        ["deliveries.py", "--deliveries", "3000", "--rounds", "3"],
+        ["deliveries.py", "--deliveries", "300", "--rounds", "1"],
+    ),
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["memory_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+                break
+    except OSError:
+        pass
+    return info
+
+
+def run_one(name: str, arguments: list[str]) -> dict[str, Any]:
+    """Run one benchmark script; return its JSON report (or why it failed)."""
+    script, *rest = arguments
+    command = [str(PYTHON), str(ROOT / "bench" / script), *rest]
+    log(f"{name}: {' '.join(command[1:])}")
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    elapsed = round(time.perf_counter() - started, 1)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return {"error": f"exit {done.returncode}, no JSON report", "seconds": elapsed}
+    # widget_size.py exits 1 when over budget: that is a missed target, not a failed run.
+    if done.returncode != 0 and name != "widget":
+        report["error"] = f"exit {done.returncode}"
+    report["seconds"] = elapsed
+    return report
+
+
+def _dig(report: dict[str, Any], *path: str) -> Any:
+    value: Any = report
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+Target = tuple[str, str, Callable[[dict[str, Any]], Any], Callable[[Any], bool]]
+
+
+def _at_least(limit: float) -> Callable[[Any], bool]:
+    return lambda value: value is not None and value >= limit
+
+
+def _at_most(limit: float) -> Callable[[Any], bool]:
+    return lambda value: value is not None and value <= limit
+
+
+def _below(limit: float) -> Callable[[Any], bool]:
+    return lambda value: value is not None and value < limit
+
+
+def _ingest(scenario: str, field: str = "ratio") -> Callable[[dict[str, Any]], Any]:
+    """Read a PostgreSQL ingest scenario's figure from bench/ingest.py's ``targets``."""
+    return lambda reports: _dig(
+        reports.get("ingest", {}), "results", "postgres", "targets", scenario, field
+    )
+
+
+def _worst_ingest_p99(reports: dict[str, Any]) -> Any:
+    targets = _dig(reports.get("ingest", {}), "results", "postgres", "targets") or {}
+    values = [t.get("p99_ms") for t in targets.values() if isinstance(t, dict)]
+    return max(values) if values and None not in values else None
+
+
+def _page(page: str, field: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda reports: _dig(reports.get("dashboard", {}), "pages", page, field)
+
+
+def _serve_rss(reports: dict[str, Any]) -> Any:
+    """The largest RSS (MB) of a ``promoter serve`` process after the dashboard pages, when
+    bench/dashboard.py measured it."""
+    return _dig(reports.get("dashboard", {}), "serve_rss_mb", "max")
+
+
+# (benchmark, what the target says, how to read the measured value, whether it is met)
+TARGETS: list[Target] = [
+    ("ingest", "throttled eligibility >= 50% of the trivial view (PostgreSQL)",
+     _ingest("eligibility_throttled"), _at_least(0.5)),
+    ("ingest", "eligibility reading the database >= 80% of one PK SELECT (PostgreSQL)",
+     _ingest("eligibility_new"), _at_least(0.8)),
+    ("ingest", "response create >= 80% of one INSERT and commit (PostgreSQL)",
+     _ingest("response_create"), _at_least(0.8)),
+    ("ingest", "p99 < 50 ms in every ingest scenario (PostgreSQL)",
+     _worst_ingest_p99, _below(50)),
+    ("dashboard", "overview (90 days) median < 300 ms (1M responses)",
+     _page("overview_90d", "median_ms"), _below(300)),
+    ("dashboard", "overview (365 days) median < 300 ms (1M responses)",
+     _page("overview_365d", "median_ms"), _below(300)),
+    ("dashboard", "segments by plan median < 300 ms (1M responses)",
+     _page("segments_plan", "median_ms"), _below(300)),
+    ("dashboard", "segments by account median < 300 ms (1M responses)",
+     _page("segments_account", "median_ms"), _below(300)),
+    ("dashboard", "overview (90 days) within 5x of DuckDB",
+     _page("overview_90d", "ratio_to_duckdb"), _at_most(5)),
+    ("dashboard", "segments by plan within 5x of DuckDB",
+     _page("segments_plan", "ratio_to_duckdb"), _at_most(5)),
+    ("dashboard", "segments by account within 5x of DuckDB",
+     _page("segments_account", "ratio_to_duckdb"), _at_most(5)),
+    ("dashboard", "promoter serve RSS < 150 MB after the dashboard pages",
+     _serve_rss, _below(150)),
+    ("import", ">= 50,000 rows/s (1M-row CSV, PostgreSQL)",
+     lambda r: _dig(r.get("import", {}), "results", "rows_per_second_median"), _at_least(50_000)),
+    ("deliveries", ">= 500 deliveries/s with 4 workers",
+     lambda r: _dig(r.get("deliveries", {}), "results", "workers_4",
+                    "deliveries_per_second_median"), _at_least(500)),
+    ("widget", "promoter.js <= 12 KB gzipped",
+     lambda r: _dig(r.get("widget", {}), "gzip_bytes"), _at_most(12 * 1024)),
+]  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small, short runs (smoke test)")
+    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), metavar="NAME")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    names = args.only or list(BENCHMARKS)
+
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    about = machine()
+    reports: dict[str, dict[str, Any]] = {}
+    for name in names:
+        full, quick = BENCHMARKS[name]
+        reports[name] = run_one(name, quick if args.quick else full)
+
+    targets = []
+    for bench, text, read, met in TARGETS:
+        if bench not in reports:
+            continue
+        value = read(reports)
+        targets.append({"benchmark": bench, "target": text, "measured": value, "met": met(value)})
+    failed = [name for name, report in reports.items() if "error" in report]
+    summary = {
+        "benchmark": "suite",
+        "when": started,
+        "quick": args.quick,
+        "machine": about,
+        "note": "medians of the rounds each benchmark states; compare ratios from one run",
+        "targets": targets,
+        "failed": failed,
+        "reports": reports,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    text = json.dumps(summary, indent=2)
+    (RESULTS / ("latest-quick.json" if args.quick else "latest.json")).write_text(text + "\n")
+    print(text)
+
+    width = max(len(t["target"]) for t in targets) if targets else 10
+    for t in targets:
+        mark = "met" if t["met"] else "MISSED"
+        print(f"  {t['target']:<{width}}  {t['measured']!s:>10}  {mark}", file=sys.stderr)
+    for name in failed:
+        log(f"{name} did not run to the end: {reports[name]['error']}")
+    if failed:
+        return 2
+    if args.strict and not all(t["met"] for t in targets):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
