@@ -606,9 +606,13 @@ def response_id(project: Project, survey: Survey, key: str, created_at: datetime
     row every time, so a second import skips it. A UUIDv8 whose first 48 bits are the
     response's time in milliseconds (index inserts stay in order, as for UUIDv7) and whose
     other bits are the MD5 of project, survey and the row's own id (or its content)."""
-    digest = hashlib.md5(
-        f"{project.public_id}:{survey.public_id}:{key}".encode(), usedforsecurity=False
-    ).hexdigest()
+    return _response_id(f"{project.public_id}:{survey.public_id}:", key, created_at)
+
+
+def _response_id(prefix: str, key: str, created_at: datetime.datetime) -> str:
+    """:func:`response_id` with the project and survey part of the digested text given (the
+    import's hot loop formats it once per survey, not once per row)."""
+    digest = hashlib.md5(f"{prefix}{key}".encode(), usedforsecurity=False).hexdigest()
     millis = int(created_at.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
     return f"{millis:012x}8{digest[13:16]}{_VARIANT[digest[16]]}{digest[17:]}"
 
@@ -763,6 +767,9 @@ def _import_postgres(
     copy_sql = f"COPY {connection.ops.quote_name(Response._meta.db_table)} ({columns}) FROM STDIN"
     tail = "\t".join(defaults)
     dumps = json.dumps
+    prefixes: dict[int, str] = {}  # per survey pk, for _response_id
+    # Rows repeat a few combinations of properties: each is written out once.
+    written: dict[tuple[tuple[str, Any], ...], str] = {(): "{}"}
     imported = total = 0
     tagged: list[tuple[uuid.UUID, list[str]]] = []
     with connection.cursor() as cursor:
@@ -783,18 +790,28 @@ def _import_postgres(
                 lines: list[str] = []
                 for r in chunk:
                     row_survey = r.survey or survey
-                    public_id = response_id(project, row_survey, r.response_key, r.created_at)
+                    prefix = prefixes.get(row_survey.pk)
+                    if prefix is None:
+                        prefix = f"{project.public_id}:{row_survey.public_id}:"
+                        prefixes[row_survey.pk] = prefix
+                    public_id = _response_id(prefix, r.response_key, r.created_at)
                     if public_id in existing:
                         continue
                     existing.add(public_id)
                     mood = sentiment_for(r.comment) if sentiment and r.comment else None
                     person = known.get(_key(r))
                     when = r.created_at.isoformat()
+                    shape = tuple(r.properties.items())
+                    properties = written.get(shape)
+                    if properties is None:
+                        properties = dumps(r.properties).translate(escape)
+                        if len(written) < 4096:  # not every row's own (names, ids)
+                            written[shape] = properties
                     lines.append(
                         f"{public_id}\t{project.pk}\t{row_survey.pk}\t"
                         f"{NULL if person is None else person}\t{r.score}\t"
                         f"{r.comment.translate(escape)}\t{Channel.IMPORT}\t"
-                        f"{dumps(r.properties).translate(escape) if r.properties else '{}'}\t"
+                        f"{properties}\t"
                         f"{NULL if mood is None else mood}\t{when}\t{when}\t{tail}\n"
                     )
                     if r.tags:

@@ -153,3 +153,18 @@ def test_unusable_files_get_one_readable_line(world, tmp_path):
         run(tmp_path, b"score,date\n\x00\x01", project="alpha")
     with pytest.raises(CommandError, match="FIELD=COLUMN"):
         run(tmp_path, DELIGHTED, project="alpha", map=["score"])
+
+
+def test_an_imported_rows_id_stays_the_one_earlier_versions_gave_it(world, tmp_path):
+    """Re-importing a file imported by an earlier version must skip its rows: the id is the
+    time in milliseconds, then the MD5 of project, survey and row id, as a UUIDv8."""
+    import hashlib
+    import uuid
+
+    run(tmp_path, DELIGHTED, project="alpha")
+    stored = Response.objects.get(score=3)
+    text = f"{world.alpha.public_id}:{stored.survey.public_id}:r-1"
+    digest = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    expected = uuid.UUID(f"{1763630000000:012x}8{digest[13:16]}" + "0" * 16)
+    assert stored.public_id.hex[:16] == expected.hex[:16]
+    assert stored.public_id.hex[17:] == digest[17:] and stored.public_id.version == 8
