@@ -22,7 +22,14 @@ from promoter.integrations.transport import Message
 from promoter.responses.models import Response, ResponseTag, Tag
 
 router = Router(tags=["hooks"])
-ERRORS: dict[int, Any] = {400: s.ErrorOut, 401: s.ErrorOut, 403: s.ErrorOut, 404: s.ErrorOut}
+ERRORS: dict[int, Any] = {
+    400: s.ErrorOut,
+    401: s.ErrorOut,
+    403: s.ErrorOut,
+    404: s.ErrorOut,
+    413: s.ErrorOut,
+    503: s.ErrorOut,
+}
 
 
 def _key(request: HttpRequest) -> ApiKey:

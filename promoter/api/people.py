@@ -22,12 +22,16 @@ from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_update, end_user_upsert
 
 router = Router(tags=["people"])
+# The errors every operation may answer with (docs/rest-api.md, "Errors"): 413 for a body over
+# the upload limit, 503 (with Retry-After) while the database does not answer.
 ERRORS: dict[int, Any] = {
     400: s.ErrorOut,
     401: s.ErrorOut,
     403: s.ErrorOut,
     404: s.ErrorOut,
+    413: s.ErrorOut,
     429: s.ErrorOut,
+    503: s.ErrorOut,
 }
 
 

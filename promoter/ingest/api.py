@@ -67,6 +67,7 @@ ERRORS: dict[int, Any] = {
     404: s.ErrorOut,
     413: s.ErrorOut,
     429: s.ErrorOut,
+    503: s.ErrorOut,
 }
 CATEGORY_BOUNDS = {"nps": (6, 9), "csat": (2, 4), "ces": (3, 5)}
 
