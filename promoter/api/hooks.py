@@ -28,6 +28,7 @@ ERRORS: dict[int, Any] = {
     403: s.ErrorOut,
     404: s.ErrorOut,
     413: s.ErrorOut,
+    429: s.ErrorOut,
     503: s.ErrorOut,
 }
 
