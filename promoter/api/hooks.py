@@ -13,6 +13,7 @@ from ninja import Router, Status
 
 from promoter.accounts.models import ApiKey
 from promoter.api import schemas as s
+from promoter.api.people import ERRORS
 from promoter.core.errors import ApplicationError
 from promoter.integrations import payload
 from promoter.integrations import services as integrations
@@ -22,15 +23,6 @@ from promoter.integrations.transport import Message
 from promoter.responses.models import Response, ResponseTag, Tag
 
 router = Router(tags=["hooks"])
-ERRORS: dict[int, Any] = {
-    400: s.ErrorOut,
-    401: s.ErrorOut,
-    403: s.ErrorOut,
-    404: s.ErrorOut,
-    413: s.ErrorOut,
-    429: s.ErrorOut,
-    503: s.ErrorOut,
-}
 
 
 def _key(request: HttpRequest) -> ApiKey:
