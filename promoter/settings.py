@@ -148,6 +148,9 @@ INGEST_RATE_LIMIT_PER_MINUTE = env_int("INGEST_RATE_LIMIT_PER_MINUTE", 600, mini
 # 0 turns the hold off.
 INGEST_OFFER_HOLD_SECONDS = env_int("INGEST_OFFER_HOLD_SECONDS", 60, minimum=0)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# PostgreSQL: an import whose database role may set session_replication_role skips the per-row
+# foreign-key and rollup triggers and does their work set-wise (promoter/responses/imports.py).
+IMPORT_BULK_LOAD = env_bool("IMPORT_BULK_LOAD", True)
 # The ingest API's cache of project keys, survey settings and people's survey state
 # (docs/ingest-api.md, "Caching"): on with Redis, never without a cache every process shares.
 INGEST_STATE_CACHE = env_bool("INGEST_STATE_CACHE", bool(REDIS_URL))

@@ -125,7 +125,11 @@ def import_check(request: HttpRequest, slug: str, token: str) -> HttpResponse:
                 "Some rows have problems: fix the file, or import the valid rows only."
             )
             return render(request, "dashboard/import_check.html", context, status=400)
-        imported, already = import_rows(survey=survey, rows=checked.rows)
+        try:
+            imported, already = import_rows(survey=survey, rows=checked.rows)
+        except ApplicationError as exc:  # what it links to changed meanwhile: nothing stored
+            context["error"] = exc.detail
+            return render(request, "dashboard/import_check.html", context, status=exc.status)
         path.unlink(missing_ok=True)
         request.session.pop(f"import:{token}", None)
         messages.success(
