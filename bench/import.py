@@ -1,9 +1,12 @@
 """Rows per second of ``promoter import`` on PostgreSQL: a generated Delighted-style CSV of
 ``--rows`` rows (people repeat, a third with comments, two properties), imported into a fresh
-database by the real command, ``--rounds`` times (a fresh project each round).
+database by the real command, ``--rounds`` times (a fresh database each round), on each path:
+``bulk`` (the role may set session_replication_role: the benchmark connects as the server's
+superuser) and ``triggers`` (IMPORT_BULK_LOAD=false, what a role without that privilege gets).
+Rounds alternate between the paths, so both see the same machine.
 
 Prints JSON on stdout (progress on stderr) and keeps a copy in bench/results/.
-Usage: python bench/import.py [--rows 1000000] [--rounds 3] [--sentiment]
+Usage: python bench/import.py [--rows 1000000] [--rounds 3] [--paths bulk,triggers] [--sentiment]
 """
 
 from __future__ import annotations
@@ -53,6 +56,14 @@ def write_csv(path: Path, rows: int) -> None:
             )
 
 
+def _server_settings() -> dict[str, str]:
+    import psycopg
+
+    names = ("server_version", "shared_buffers", "max_wal_size", "synchronous_commit")
+    with psycopg.connect(f"{POSTGRES_URL}/postgres") as conn:
+        return {n: conn.execute(f"SHOW {n}").fetchone()[0] for n in names}
+
+
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(PYTHON), "-m", "promoter.cli", *args],
@@ -69,6 +80,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sentiment", action="store_true", help="score comments too")
+    parser.add_argument("--paths", default="bulk,triggers", help="bulk, triggers or both")
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args()
     env = {
@@ -78,40 +90,57 @@ def main() -> None:
         "SECRET_KEY": "bench-" + "x" * 40,
         "LOG_LEVEL": "ERROR",
     }
-    postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
-    postgres(f'CREATE DATABASE "{POSTGRES_DB}"')
     rounds = []
     try:
-        run(env, "migrate", "-v", "0")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "delighted.csv"
             log(f"writing {args.rows:,} rows")
             write_csv(path, args.rows)
             size = path.stat().st_size
+            paths = [p for p in args.paths.split(",") if p]
             for i in range(args.rounds):
-                slug = f"bench{i}"
-                run(
-                    {**env, "PROMOTER_PASSWORD": "x" * 16},
-                    "createuser",
-                    f"bench{i}@example.com",
-                    "--project",
-                    slug,
-                )
-                project_slug = slug  # createuser names the project; its slug follows
-                load = os.getloadavg()[0]
-                started = time.perf_counter()
-                extra = [] if args.sentiment else ["--no-sentiment"]
-                out = run(env, "import", str(path), "--project", project_slug, *extra).stdout
-                elapsed = time.perf_counter() - started
-                rate = args.rows / elapsed
-                log(f"round {i + 1}: {elapsed:.1f} s, {rate:,.0f} rows/s ({out.strip()})")
-                rounds.append(
-                    {
-                        "seconds": round(elapsed, 1),
-                        "rows_per_second": round(args.rows / elapsed),
-                        "load_average_before": round(load, 2),
-                    }
-                )
+                for path_name in paths:
+                    # A fresh database each round: every round imports into an empty
+                    # installation, not into the rounds before it (the same file's rows,
+                    # interleaved in every index by their times).
+                    postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+                    postgres(f'CREATE DATABASE "{POSTGRES_DB}"')
+                    run(env, "migrate", "-v", "0")
+                    postgres("CHECKPOINT")
+                    slug = f"bench{i}{path_name[0]}"
+                    run(
+                        {**env, "PROMOTER_PASSWORD": "x" * 16},
+                        "createuser",
+                        f"{slug}@example.com",
+                        "--project",
+                        slug,
+                    )
+                    load = os.getloadavg()[0]
+                    started = time.perf_counter()
+                    extra = [] if args.sentiment else ["--no-sentiment"]
+                    bulk = "true" if path_name == "bulk" else "false"
+                    out = run(
+                        {**env, "IMPORT_BULK_LOAD": bulk},
+                        "import",
+                        str(path),
+                        "--project",
+                        slug,
+                        *extra,
+                    ).stdout
+                    elapsed = time.perf_counter() - started
+                    rate = args.rows / elapsed
+                    log(
+                        f"round {i + 1} {path_name}: {elapsed:.1f} s, {rate:,.0f} rows/s"
+                        f" ({out.strip()})"
+                    )
+                    rounds.append(
+                        {
+                            "path": path_name,
+                            "seconds": round(elapsed, 1),
+                            "rows_per_second": round(args.rows / elapsed),
+                            "load_average_before": round(load, 2),
+                        }
+                    )
     finally:
         postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
     report = {
@@ -128,10 +157,18 @@ def main() -> None:
             "database": "PostgreSQL",
             "sentiment": args.sentiment,
             "note": "the whole `promoter import` process: start, read, check, insert",
+            "postgres": _server_settings(),
         },
         "results": {
-            "seconds_median": statistics.median(r["seconds"] for r in rounds),
-            "rows_per_second_median": statistics.median(r["rows_per_second"] for r in rounds),
+            **{
+                name: {
+                    "seconds_median": statistics.median(r["seconds"] for r in of),
+                    "rows_per_second_median": statistics.median(r["rows_per_second"] for r in of),
+                    "seconds_range": [min(r["seconds"] for r in of), max(r["seconds"] for r in of)],
+                }
+                for name in paths
+                if (of := [r for r in rounds if r["path"] == name])
+            },
             "rounds": rounds,
         },
     }

@@ -778,7 +778,10 @@ def _import_postgres(
         ],
     )
     dumps = json.dumps
-    prefixes: dict[int, str] = {}  # per survey pk, for _response_id
+    # Per survey: the project and survey part of _response_id's text, and of each line (by
+    # id(): a Survey hashes by its pk, a property, which costs in a loop of a million rows).
+    prefixes: dict[int, tuple[str, str]] = {}
+    project_pk = project.pk
     # Rows repeat a few combinations of properties: each is written out once.
     written: dict[tuple[tuple[str, Any], ...], str] = {(): "{}"}
     imported = total = 0
@@ -810,10 +813,14 @@ def _import_postgres(
                 lines: list[str] = []
                 for r in chunk:
                     row_survey = r.survey or survey
-                    prefix = prefixes.get(row_survey.pk)
-                    if prefix is None:
-                        prefix = f"{project.public_id}:{row_survey.public_id}:"
-                        prefixes[row_survey.pk] = prefix
+                    known_survey = prefixes.get(id(row_survey))
+                    if known_survey is None:
+                        known_survey = (
+                            f"{project.public_id}:{row_survey.public_id}:",
+                            f"{project_pk}\t{row_survey.pk}",
+                        )
+                        prefixes[id(row_survey)] = known_survey
+                    prefix, keys = known_survey
                     public_id = _response_id(prefix, r.response_key, r.created_at)
                     if public_id in existing:
                         continue
@@ -828,7 +835,7 @@ def _import_postgres(
                         if len(written) < 4096:  # not every row's own (names, ids)
                             written[shape] = properties
                     lines.append(
-                        f"{public_id}\t{project.pk}\t{row_survey.pk}\t"
+                        f"{public_id}\t{keys}\t"
                         f"{NULL if person is None else person}\t{r.score}\t"
                         f"{r.comment.translate(escape)}\t{Channel.IMPORT}\t"
                         f"{properties}\t"

@@ -80,3 +80,34 @@ def test_members_cannot_import_and_tokens_are_per_project(world, settings, tmp_p
     outsider = world.client_for("outsider")
     assert outsider.get(reverse("project-import-check", args=["beta", token])).status_code == 302
     assert outsider.get(reverse("project-import-check", args=["alpha", token])).status_code == 404
+
+
+def test_an_import_refused_while_it_runs_says_why_and_stores_nothing(
+    world, settings, tmp_path, monkeypatch
+):
+    """What the file links to was deleted while it was imported (imports._hold): a 409 with
+    the one line, the upload kept for another try."""
+    from promoter.core.errors import ApplicationError
+    from promoter.dashboard import import_views
+
+    def refused(**kwargs):
+        raise ApplicationError(
+            code="conflict",
+            status=409,
+            detail="1 of the people this file links to were deleted while it was imported;"
+            " nothing was imported. Run it again.",
+        )
+
+    monkeypatch.setattr(import_views, "import_rows", refused)
+    client = world.client_for("admin")
+    survey = world.alpha.surveys.get(kind="nps")
+    settings.DATA_DIR = tmp_path
+    reply = client.post(
+        reverse("project-import", args=["alpha"]),
+        {"survey": str(survey.public_id), "file": SimpleUploadedFile("r.csv", GOOD)},
+    )
+    mapping = {"map_created_at": "When", "map_score": "Rating", "map_comment": "Why"}
+    page = client.post(reply["Location"], {**mapping, "action": "import"})
+    assert page.status_code == 409
+    assert "were deleted while it was imported" in page.content.decode()
+    assert not Response.objects.exists() and list(tmp_path.glob("imports/*"))
