@@ -884,7 +884,7 @@ def _may_skip_triggers(cursor: Any) -> bool:
     instead: it holds the project, the surveys and the people it links to (``FOR KEY SHARE``,
     the lock the checks would take, so no deletion can orphan a row), and adds the rollups of
     the new rows in one statement. Whether it may is read from the server, never assumed."""
-    if connection.pg_version >= 150000:
+    if connection.pg_version >= 150000:  # type: ignore[attr-defined]
         cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET')")
     else:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
@@ -963,9 +963,8 @@ def _people_postgres(cursor: Any, project: Project, rows: list[Row]) -> dict[str
             "created_at",
         ],
     )
-    escape, dumps, now = _COPY_ESCAPES, json.dumps, timezone.now()
-    millis = int(now.timestamp() * 1000)
-    now = now.isoformat()
+    escape, dumps, added = _COPY_ESCAPES, json.dumps, timezone.now()
+    millis, now = int(added.timestamp() * 1000), added.isoformat()
     try:
         with cursor.cursor.copy(copy_sql) as copy:
             for start in range(0, len(fresh), BATCH):
