@@ -68,3 +68,44 @@ class DailyProperty(models.Model):
 
     def __str__(self) -> str:
         return f"survey {self.survey_id} {self.day} {self.key}={self.value}: {self.n}"
+
+
+class WeeklyProperty(models.Model):
+    """:class:`DailyProperty` summed over a local week (Monday to Sunday of the project's
+    timezone), with the counts of the scores 0-10 side by side in one row: one row per value
+    and week, where the daily rollup has one per value, day and score.
+
+    A property with many values (an account, a company) has about one daily row per response,
+    so the days do not compress; its weeks do, about twentyfold. The selectors read whole
+    weeks from here and the days around them from :class:`DailyProperty`.
+    """
+
+    project_id = models.BigIntegerField()
+    survey_id = models.BigIntegerField()
+    week = models.DateField()  # the Monday
+    key = models.CharField(max_length=200)
+    value = models.TextField()
+    slot = models.SmallIntegerField(default=0)
+    n0 = models.BigIntegerField(default=0)
+    n1 = models.BigIntegerField(default=0)
+    n2 = models.BigIntegerField(default=0)
+    n3 = models.BigIntegerField(default=0)
+    n4 = models.BigIntegerField(default=0)
+    n5 = models.BigIntegerField(default=0)
+    n6 = models.BigIntegerField(default=0)
+    n7 = models.BigIntegerField(default=0)
+    n8 = models.BigIntegerField(default=0)
+    n9 = models.BigIntegerField(default=0)
+    n10 = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey_id", "key", "week", "value", "slot"],
+                name="weeklyproperty_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["project_id", "week"], name="weeklyproperty_project_week")]
+
+    def __str__(self) -> str:
+        return f"survey {self.survey_id} week of {self.week} {self.key}={self.value}"

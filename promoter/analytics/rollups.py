@@ -38,6 +38,9 @@ RESPONSES = "responses_response"
 PROJECTS = "accounts_project"
 SCORES = "analytics_dailyscore"
 PROPERTIES = "analytics_dailyproperty"
+WEEKS = "analytics_weeklyproperty"
+# The weekly rollup's count columns: one per score a response can hold (0-10, its CHECK).
+SCORE_COLUMNS = tuple(f"n{k}" for k in range(11))
 # What the triggers compare to decide whether an update changes the rollups.
 TRACKED = ("project_id", "survey_id", "channel", "score", "created_at", "excluded", "properties")
 
@@ -102,6 +105,43 @@ class Split:
         if self.end is not None:
             lookups["day__lt"] = self.end
         return lookups
+
+
+@dataclass(frozen=True)
+class Weeks:
+    """Whole local days [first, end) of a :class:`Split` as whole weeks [first_week,
+    end_week) (Mondays; None: open), read from the weekly rollup, and the days around them,
+    ``days``, read from the daily one."""
+
+    first_week: datetime.date | None
+    end_week: datetime.date | None
+    days: tuple[tuple[datetime.date, datetime.date], ...]
+
+    def week_filter(self) -> dict[str, datetime.date]:
+        """Return the ORM filter on the weekly rollup's ``week`` for the whole weeks."""
+        lookups = {}
+        if self.first_week is not None:
+            lookups["week__gte"] = self.first_week
+        if self.end_week is not None:
+            lookups["week__lt"] = self.end_week
+        return lookups
+
+
+def weeks(cut: Split) -> Weeks | None:
+    """Return the whole weeks of ``cut``'s whole days and the days around them, or None when
+    they hold no whole week."""
+    first_week = (
+        None if cut.first is None else cut.first + datetime.timedelta(days=-cut.first.weekday() % 7)
+    )
+    end_week = None if cut.end is None else cut.end - datetime.timedelta(days=cut.end.weekday())
+    if first_week is not None and end_week is not None and first_week >= end_week:
+        return None
+    days = []
+    if cut.first is not None and first_week is not None and cut.first < first_week:
+        days.append((cut.first, first_week))
+    if cut.end is not None and end_week is not None and end_week < cut.end:
+        days.append((end_week, cut.end))
+    return Weeks(first_week=first_week, end_week=end_week, days=tuple(days))
 
 
 def split(
@@ -197,6 +237,25 @@ def _stored(vendor: str) -> tuple[str, str]:
     return value, keep
 
 
+def _week(vendor: str, day: str) -> str:
+    """Return the SQL of the Monday of the week of ``day`` (a date expression)."""
+    if vendor == "postgresql":
+        return f"({day} - (EXTRACT(ISODOW FROM {day})::int - 1))"
+    return f"date({day}, '-6 days', 'weekday 1')"
+
+
+def _folded(score: str, count: str) -> str:
+    """Return the SQL of the weekly rollup's count columns: ``count`` summed per score."""
+    return ", ".join(
+        f"SUM(CASE WHEN {score} = {k} THEN {count} ELSE 0 END)" for k in range(len(SCORE_COLUMNS))
+    )
+
+
+def _add_columns(table: str) -> str:
+    """Return the SET clause that adds an upsert's counts to the weekly row."""
+    return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in SCORE_COLUMNS)
+
+
 def rebuild_statements(vendor: str, where: str) -> list[str]:
     """Return the SQL that adds the rollups of the responses ``where`` selects (a condition
     on ``r``, the responses) to the tables, adding to rows already there."""
@@ -230,6 +289,15 @@ def rebuild_statements(vendor: str, where: str) -> list[str]:
         " GROUP BY 1, 2, 3, 4, 5, 6"
         " ON CONFLICT (survey_id, key, day, value, score, slot)"
         f" DO UPDATE SET n = {PROPERTIES}.n + excluded.n",
+        f"{prefix}INSERT INTO {WEEKS}"
+        f" (project_id, survey_id, week, key, value, slot, {', '.join(SCORE_COLUMNS)})"
+        f" SELECT r.project_id, r.survey_id, {_week(vendor, day)}, j.key, {value}, 0,"
+        f" {_folded('r.score', '1')}"
+        f" FROM {source}, {each}"
+        f" WHERE NOT r.excluded AND ({where}) AND {keep}"
+        " GROUP BY 1, 2, 3, 4, 5"
+        " ON CONFLICT (survey_id, key, week, value, slot)"
+        f" DO UPDATE SET {_add_columns(WEEKS)}",
     ]
 
 
@@ -257,6 +325,7 @@ def rebuild(
         for project_id in project_ids:
             cursor.execute(f"DELETE FROM {SCORES} WHERE project_id = %s", [project_id])
             cursor.execute(f"DELETE FROM {PROPERTIES} WHERE project_id = %s", [project_id])
+            cursor.execute(f"DELETE FROM {WEEKS} WHERE project_id = %s", [project_id])
             cursor.execute(
                 f"SELECT MIN(created_at), MAX(created_at) FROM {RESPONSES} WHERE project_id = %s",
                 [project_id],
@@ -293,7 +362,8 @@ def prune(
     using: BaseDatabaseWrapper | None = None,
 ) -> int:
     """Delete the property rollup rows of ``project_id`` around ``days`` (UTC dates: the local
-    day can be one either side) whose slots add up to zero; return how many went.
+    day can be one either side), daily and weekly, whose slots add up to zero; return how
+    many went.
 
     A removal leaves zero counts behind, and a property rollup row holds its value (a name,
     a company): erasure calls this so none of the person's values outlives their responses.
@@ -303,20 +373,32 @@ def prune(
     local_days = sorted({d + datetime.timedelta(days=k) for d in days for k in (-1, 0, 1)})
     if not local_days:
         return 0
+    weeks = sorted({d - datetime.timedelta(days=d.weekday()) for d in local_days})
     conn = using or default_connection
-    marks = ", ".join(["%s"] * len(local_days))
+    day_marks = ", ".join(["%s"] * len(local_days))
+    week_marks = ", ".join(["%s"] * len(weeks))
     group = "survey_id, key, day, value, score"
+    week_group = "survey_id, key, week, value"
+    empty = " AND ".join(f"SUM({c}) = 0" for c in SCORE_COLUMNS)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
-            cursor.execute(f"LOCK TABLE {PROPERTIES} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {PROPERTIES}, {WEEKS} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(
-            f"DELETE FROM {PROPERTIES} WHERE project_id = %s AND day IN ({marks})"
+            f"DELETE FROM {PROPERTIES} WHERE project_id = %s AND day IN ({day_marks})"
             f" AND ({group}) IN (SELECT {group} FROM {PROPERTIES}"
-            f"  WHERE project_id = %s AND day IN ({marks})"
+            f"  WHERE project_id = %s AND day IN ({day_marks})"
             f"  GROUP BY {group} HAVING SUM(n) = 0)",
             [project_id, *local_days, project_id, *local_days],
         )
-        return cursor.rowcount
+        pruned = cursor.rowcount
+        cursor.execute(
+            f"DELETE FROM {WEEKS} WHERE project_id = %s AND week IN ({week_marks})"
+            f" AND ({week_group}) IN (SELECT {week_group} FROM {WEEKS}"
+            f"  WHERE project_id = %s AND week IN ({week_marks})"
+            f"  GROUP BY {week_group} HAVING {empty})",
+            [project_id, *weeks, project_id, *weeks],
+        )
+        return pruned + cursor.rowcount
 
 
 def _aware(value: Any) -> datetime.datetime:
@@ -334,13 +416,6 @@ def install_sql(vendor: str) -> list[str]:
     if vendor == "sqlite":
         return _sqlite_install()
     raise NotImplementedError(f"rollup triggers for {vendor} databases")
-
-
-def refresh_sql(vendor: str) -> list[str]:
-    """Return the SQL that replaces the functions of the triggers by this version's (for a
-    migration after a change to them); the triggers stay. SQLite's triggers hold their SQL
-    and are unchanged."""
-    return _postgresql_functions() if vendor == "postgresql" else []
 
 
 def uninstall_sql(vendor: str) -> list[str]:
@@ -373,7 +448,8 @@ def _pg_apply(changed: str) -> str:
 
     ``changed`` is read once, and its rows are first summed per project, survey, local day,
     channel, score and set of properties, so the properties are taken apart once per set, not
-    once per row (a million imported rows repeat a few sets: 11.7 s became 2.8 s).
+    once per row (a million imported rows repeat a few sets: 11.7 s became 2.8 s). The
+    daily and the weekly property rollups read the same pairs of key and value.
     A removal may leave one slot negative while another holds the count: reads sum the
     slots. Rows are written in key order, the scores first (the main statement) and then the
     properties (its data-modifying CTE, run after it), so concurrent writers lock in one order.
@@ -381,6 +457,10 @@ def _pg_apply(changed: str) -> str:
     each = f"jsonb_each_text({_json_object('postgresql', 'k.properties')}) j"
     value, keep = _stored("postgresql")
     slot = f"pg_backend_pid() % {SLOTS}"
+    folded = _folded("p.score", "p.d")
+    changes = " OR ".join(
+        f"SUM(CASE WHEN p.score = {k} THEN p.d ELSE 0 END) <> 0" for k in range(len(SCORE_COLUMNS))
+    )
     return f"""
     WITH changed AS ({changed}),
     zones AS MATERIALIZED (SELECT id, promoter_rollup_tz(timezone) AS tz FROM {PROJECTS}
@@ -389,13 +469,22 @@ def _pg_apply(changed: str) -> str:
       (c.created_at AT TIME ZONE z.tz)::date AS day, c.channel, c.score, c.properties,
       SUM(c.d)::bigint AS d
       FROM changed c JOIN zones z ON z.id = c.project_id GROUP BY 1, 2, 3, 4, 5, 6),
+    pairs AS MATERIALIZED (SELECT k.project_id, k.survey_id, k.day, j.key, {value} AS value,
+      k.score, k.d FROM keyed k, {each} WHERE {keep}),
     properties AS (
       INSERT INTO {PROPERTIES} AS t (project_id, survey_id, day, key, value, score, slot, n)
-      SELECT k.project_id, k.survey_id, k.day, j.key, {value}, k.score, {slot}, SUM(k.d)
-      FROM keyed k, {each}
-      WHERE {keep}
-      GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(k.d) <> 0 ORDER BY 2, 4, 3, 5, 6
-      ON CONFLICT (survey_id, key, day, value, score, slot) DO UPDATE SET n = t.n + EXCLUDED.n)
+      SELECT p.project_id, p.survey_id, p.day, p.key, p.value, p.score, {slot}, SUM(p.d)
+      FROM pairs p
+      GROUP BY 1, 2, 3, 4, 5, 6 HAVING SUM(p.d) <> 0 ORDER BY 2, 4, 3, 5, 6
+      ON CONFLICT (survey_id, key, day, value, score, slot) DO UPDATE SET n = t.n + EXCLUDED.n),
+    weeks AS (
+      INSERT INTO {WEEKS} AS t
+        (project_id, survey_id, week, key, value, slot, {", ".join(SCORE_COLUMNS)})
+      SELECT p.project_id, p.survey_id, {_week("postgresql", "p.day")}, p.key, p.value, {slot},
+        {folded}
+      FROM pairs p
+      GROUP BY 1, 2, 3, 4, 5 HAVING {changes} ORDER BY 2, 4, 3, 5
+      ON CONFLICT (survey_id, key, week, value, slot) DO UPDATE SET {_add_columns("t")})
     INSERT INTO {SCORES} AS t (project_id, survey_id, day, channel, score, slot, n)
     SELECT project_id, survey_id, day, channel, score, {slot}, SUM(d) FROM keyed
     GROUP BY 1, 2, 3, 4, 5 HAVING SUM(d) <> 0 ORDER BY 2, 3, 4, 5
@@ -472,6 +561,7 @@ def _postgresql_functions() -> list[str]:
             LOCK TABLE {RESPONSES} IN SHARE MODE;
             DELETE FROM {SCORES} WHERE project_id = NEW.id;
             DELETE FROM {PROPERTIES} WHERE project_id = NEW.id;
+            DELETE FROM {WEEKS} WHERE project_id = NEW.id;
         {rebuild}
             RETURN NULL;
         END $$
@@ -507,7 +597,11 @@ def _sqlite_add(row: str, sign: int) -> str:
     )
     each = f"json_each({_json_object('sqlite', row + '.properties')}) j"
     value, keep = _stored("sqlite")
+    week = _week("sqlite", day)
+    columns = ", ".join(SCORE_COLUMNS)
     if sign > 0:
+        ones = ", ".join(f"{row}.score = {k}" for k in range(len(SCORE_COLUMNS)))
+        added = ", ".join(f"{c} = {c} + excluded.{c}" for c in SCORE_COLUMNS)
         return f"""
         INSERT INTO {SCORES} (project_id, survey_id, day, channel, score, slot, n)
         SELECT {row}.project_id, {row}.survey_id, {day}, {row}.channel, {row}.score, 0, 1
@@ -517,7 +611,12 @@ def _sqlite_add(row: str, sign: int) -> str:
         SELECT {row}.project_id, {row}.survey_id, {day}, j.key, {value}, {row}.score, 0, 1
         FROM {each} WHERE NOT {row}.excluded AND {keep}
         ON CONFLICT (survey_id, key, day, value, score, slot) DO UPDATE SET n = n + 1;
+        INSERT INTO {WEEKS} (project_id, survey_id, week, key, value, slot, {columns})
+        SELECT {row}.project_id, {row}.survey_id, {week}, j.key, {value}, 0, {ones}
+        FROM {each} WHERE NOT {row}.excluded AND {keep}
+        ON CONFLICT (survey_id, key, week, value, slot) DO UPDATE SET {added};
         """
+    taken = ", ".join(f"n{k} = n{k} - ({row}.score = {k})" for k in range(len(SCORE_COLUMNS)))
     return f"""
         UPDATE {SCORES} SET n = n - 1
         WHERE NOT {row}.excluded AND survey_id = {row}.survey_id AND day = {day}
@@ -526,6 +625,9 @@ def _sqlite_add(row: str, sign: int) -> str:
         WHERE NOT {row}.excluded AND survey_id = {row}.survey_id AND day = {day}
           AND score = {row}.score AND slot = 0 AND (key, value) IN (
             SELECT j.key, {value} FROM {each} WHERE {keep});
+        UPDATE {WEEKS} SET {taken}
+        WHERE NOT {row}.excluded AND survey_id = {row}.survey_id AND week = {week}
+          AND slot = 0 AND (key, value) IN (SELECT j.key, {value} FROM {each} WHERE {keep});
         """
 
 
@@ -545,6 +647,7 @@ def _sqlite_install() -> list[str]:
         BEGIN
             DELETE FROM {SCORES} WHERE project_id = NEW.id;
             DELETE FROM {PROPERTIES} WHERE project_id = NEW.id;
+            DELETE FROM {WEEKS} WHERE project_id = NEW.id;
         {rebuild}
         END""",
     ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import (
+    BigIntegerField,
     CharField,
     Count,
     Exists,
@@ -26,11 +27,11 @@ from django.db.models import (
     Value,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import Cast, Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from promoter.accounts.models import Project
 from promoter.analytics import rollups
-from promoter.analytics.models import DailyProperty, DailyScore
+from promoter.analytics.models import DailyProperty, DailyScore, WeeklyProperty
 from promoter.core.replica import replica_reads
 from promoter.core.zones import zone
 from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
@@ -420,19 +421,29 @@ def histograms_by_property(
     # The property rollup has no channel: with a channel filter, count from the responses.
     usable = not flt.conditions and not flt.channels and _key_ok(name)
     plan = _rollup_plan(project=project, flt=flt) if usable else None
-    rows = _property_rows(project=project, flt=flt, name=name, plan=plan, values=wanted)
-    if plan is not None and any(src == STORED and value == "" for value, _, _, src in rows):
+    rows, folded = _property_rows(project=project, flt=flt, name=name, plan=plan, values=wanted)
+    if plan is not None and any(row[0] == "" for row in folded):
         # A value too long to store ("") in these days: count this property from responses.
-        rows = _property_rows(project=project, flt=flt, name=name, plan=None, values=wanted)
+        rows, folded = _property_rows(project=project, flt=flt, name=name, plan=None, values=wanted)
     unset: dict[int, int] = defaultdict(int)  # from the rollups: all minus those with a value
     for value, score, n, src in rows:
         if src == ALL:
             unset[score] += int(n)
-        elif src == STORED:
-            put(value, score, int(n))
-            unset[score] -= int(n)
         else:
             put(NOT_SET if value is None or value == "" else str(value), score, int(n))
+    # The stored values, one row per value (and per rollup) with its counts per score 0-10.
+    low, high = flt.survey.scale
+    stored = [0] * len(rollups.SCORE_COLUMNS)
+    for value, *counts in folded:
+        stored = [a + b for a, b in zip(stored, counts, strict=True)]
+        n = sum(counts)
+        if n and (wanted is None or value in wanted):
+            seen[value] += n
+            bins = groups[value]
+            for score in range(low, high + 1):
+                bins[score - low] += counts[score]
+    for score, n in enumerate(stored):
+        unset[score] -= n
     for score, n in unset.items():
         put(NOT_SET, score, n)
     groups = {label: bins for label, bins in groups.items() if seen[label]}
@@ -462,7 +473,7 @@ def top_of(
     return result
 
 
-STORED, ALL, RAW = 0, 1, 2  # where a row of _property_rows comes from
+ALL, RAW = 1, 2  # where a row of _property_rows comes from
 
 
 def _property_rows(
@@ -472,25 +483,50 @@ def _property_rows(
     name: str,
     plan: tuple[rollups.Split, QuerySet[Any]] | None,
     values: frozenset[str] | None = None,
-) -> list[tuple[Any, int, Any, int]]:
-    """Return (value, score, count, source) rows for property ``name`` in one query: with a
-    rollup ``plan``, the whole days' stored values (STORED) and totals (ALL), and the
-    partial days' responses (RAW); without one, the responses only. With ``values``, the
-    stored rows are only those values' (and "", a value too long to store), without totals;
-    the caller keeps the raw rows of those values."""
+) -> tuple[list[tuple[Any, int, Any, int]], list[tuple[Any, ...]]]:
+    """Return the counts of property ``name`` in two queries at most: (value, score, count,
+    source) rows, and stored (value, count of score 0, ..., count of score 10) rows.
+
+    With a rollup ``plan``, the stored rows are the whole days' (the whole weeks' from the
+    weekly rollup, the days around them from the daily one, a row per value from each), the
+    first rows the whole days' totals (ALL) and the partial days' responses (RAW); without
+    one, the responses only (RAW). With ``values``, the stored rows are only those values'
+    (and "", a value too long to store), without totals; the caller keeps the raw rows of
+    those values."""
     queries: list[QuerySet[Any]] = []
+    folded: list[tuple[Any, ...]] = []
     if plan is not None:
         cut, daily = plan
-        stored = DailyProperty.objects.filter(survey_id=flt.survey.pk, key=name, **cut.day_filter())
+        stored: list[QuerySet[Any]] = []
+        # By score category, the counts of some scores only: the daily rollup alone.
+        whole = None if flt.categories else rollups.weeks(cut)
+        days = DailyProperty.objects.filter(survey_id=flt.survey.pk, key=name, **cut.day_filter())
         if flt.categories:
-            stored = stored.filter(category_q(flt.survey.kind, flt.categories))
+            days = days.filter(category_q(flt.survey.kind, flt.categories))
+        if whole is not None:
+            weekly = WeeklyProperty.objects.filter(
+                survey_id=flt.survey.pk, key=name, **whole.week_filter()
+            )
+            stored.append(
+                weekly.values_list("value").annotate(
+                    **{c: Cast(Sum(c), BigIntegerField()) for c in rollups.SCORE_COLUMNS}
+                )
+            )
+            around = Q(pk__in=[])
+            for low, high in whole.days:
+                around |= Q(day__gte=low, day__lt=high)
+            days = days.filter(around)
+        if whole is None or whole.days:
+            by_score = {
+                c: Cast(Sum("n", filter=Q(score=k), default=0), BigIntegerField())
+                for k, c in enumerate(rollups.SCORE_COLUMNS)
+            }
+            stored.append(days.values_list("value").annotate(**by_score))
         if values is not None:
-            stored = stored.filter(value__in=[*values, ""])
-        queries.append(
-            stored.values_list("value", "score")
-            .annotate(total=Sum("n"), src=Value(STORED, IntegerField()))
-            .order_by()
-        )
+            stored = [q.filter(value__in=[*values, ""]) for q in stored]
+        stored = [q.order_by() for q in stored]
+        union = stored[0].union(*stored[1:], all=True) if len(stored) > 1 else stored[0]
+        folded = list(union)
     if plan is not None and values is None:
         queries.append(
             daily.annotate(value=Value("", CharField()))
@@ -506,9 +542,9 @@ def _property_rows(
             .order_by()
         )
     if not queries:
-        return []
+        return [], folded
     union = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-    return list(union)
+    return list(union), folded
 
 
 @replica_reads

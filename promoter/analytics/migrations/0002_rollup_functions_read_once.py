@@ -1,13 +1,11 @@
 from django.db import migrations
 
-from promoter.analytics import rollups
-
 
 def refresh(apps, schema_editor):
-    # The trigger functions read the changed rows once and take each set of properties apart
-    # once (rollups._pg_apply); the triggers and the counts are unchanged.
-    for statement in rollups.refresh_sql(schema_editor.connection.vendor):
-        schema_editor.execute(statement, params=None)
+    # This replaced the trigger functions by ones that read the changed rows once. 0003 now
+    # installs today's triggers and functions (which also write the weekly rollup it creates),
+    # so there is nothing left to do here.
+    pass
 
 
 class Migration(migrations.Migration):

@@ -22,7 +22,7 @@ from django.db import transaction
 
 from promoter.accounts.services import project_create
 from promoter.analytics import rollups
-from promoter.analytics.models import DailyProperty, DailyScore
+from promoter.analytics.models import DailyProperty, DailyScore, WeeklyProperty
 from promoter.analytics.selectors import (
     ResponseFilter,
     _rollup_plan,
@@ -75,7 +75,25 @@ def _table_state() -> Counter[tuple[object, ...]]:
         state[("s", *row[:4])] += row[4]
     for row in DailyProperty.objects.values_list("survey_id", "day", "key", "value", "score", "n"):
         state[("p", *row[:5])] += row[5]
+    for survey_id, week, key, value, *counts in WeeklyProperty.objects.values_list(
+        "survey_id", "week", "key", "value", *rollups.SCORE_COLUMNS
+    ):
+        for score, n in enumerate(counts):
+            state[("w", survey_id, week, key, value, score)] += n
     return +state  # drops zeros
+
+
+def _weeks_of_days(state: Counter[tuple[object, ...]]) -> tuple[Counter, Counter]:
+    """Return the weekly rows of ``state`` and its daily property rows summed by week."""
+    weekly: Counter[tuple[object, ...]] = Counter()
+    by_week: Counter[tuple[object, ...]] = Counter()
+    for (table, survey_id, when, *rest), n in state.items():
+        if table == "w":
+            weekly[(survey_id, when, *rest)] += n
+        elif table == "p":
+            monday = when - datetime.timedelta(days=when.weekday())
+            by_week[(survey_id, monday, *rest)] += n
+    return +weekly, +by_week
 
 
 def _filters(survey, tz) -> list[ResponseFilter]:
@@ -148,9 +166,15 @@ def _check(project, surveys) -> None:
     with transaction.atomic():
         rollups.rebuild()
     assert _table_state() == kept
+    # Each week of the weekly rollup holds its days of the daily one.
+    weekly, by_week = _weeks_of_days(kept)
+    assert weekly == by_week
     # And the rollups were used (the test would prove nothing otherwise).
     plan = _rollup_plan(project=project, flt=_filters(surveys[0], tz)[0])
     assert plan is not None and plan[1].exists()
+    whole = rollups.weeks(plan[0])
+    assert whole is not None and whole.days  # whole weeks, and days around them
+    assert WeeklyProperty.objects.filter(survey_id=surveys[0].pk, **whole.week_filter()).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -285,3 +309,31 @@ def test_splitting_a_period_into_whole_local_days():
     start = rollups.midnight(datetime.date(2026, 3, 29), beirut)
     assert start == datetime.datetime(2026, 3, 28, 22, 0, tzinfo=datetime.UTC)
     assert (start - datetime.timedelta(microseconds=1)).astimezone(beirut).day == 28
+
+
+def test_whole_days_cut_into_whole_weeks_and_the_days_around_them():
+    def cut(first, end):
+        return rollups.Split(first=first, end=end, head=None, tail=None)
+
+    day = datetime.date
+    # Tuesday 8 September to Sunday 6 December: 11 whole weeks, 6 days each side.
+    whole = rollups.weeks(cut(day(2026, 9, 8), day(2026, 12, 6)))
+    assert whole == rollups.Weeks(
+        first_week=day(2026, 9, 14),
+        end_week=day(2026, 11, 30),
+        days=((day(2026, 9, 8), day(2026, 9, 14)), (day(2026, 11, 30), day(2026, 12, 6))),
+    )
+    assert whole.week_filter() == {"week__gte": day(2026, 9, 14), "week__lt": day(2026, 11, 30)}
+    # From a Monday to a Monday: weeks only.
+    assert rollups.weeks(cut(day(2026, 9, 7), day(2026, 12, 7))).days == ()
+    # Six days, or Tuesday to the next Tuesday: no whole week.
+    assert rollups.weeks(cut(day(2026, 9, 8), day(2026, 9, 14))) is None
+    assert rollups.weeks(cut(day(2026, 9, 8), day(2026, 9, 15))) is None
+    # Open ends: every week before (after) the days at the closed end.
+    assert rollups.weeks(cut(None, day(2026, 9, 16))) == rollups.Weeks(
+        first_week=None, end_week=day(2026, 9, 14), days=((day(2026, 9, 14), day(2026, 9, 16)),)
+    )
+    assert rollups.weeks(cut(day(2026, 9, 16), None)) == rollups.Weeks(
+        first_week=day(2026, 9, 21), end_week=None, days=((day(2026, 9, 16), day(2026, 9, 21)),)
+    )
+    assert rollups.weeks(cut(None, None)) == rollups.Weeks(None, None, ())

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from promoter.accounts.models import Project
 from promoter.analytics import rollups
-from promoter.analytics.models import DailyProperty, DailyScore
+from promoter.analytics.models import DailyProperty, DailyScore, WeeklyProperty
 
 
 class Command(BaseCommand):
@@ -34,8 +34,10 @@ class Command(BaseCommand):
             project_ids = [project.pk]
         if not options["rebuild"]:
             scores, properties = DailyScore.objects.count(), DailyProperty.objects.count()
+            weeks = WeeklyProperty.objects.count()
             self.stdout.write(
-                f"{scores:,} daily score rows, {properties:,} daily property rows"
+                f"{scores:,} daily score rows, {properties:,} daily property rows,"
+                f" {weeks:,} weekly property rows"
                 " (--rebuild recounts them from the responses)"
             )
             return
