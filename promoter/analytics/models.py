@@ -76,7 +76,7 @@ class WeeklyProperty(models.Model):
     and week, where the daily rollup has one per value, day and score.
 
     A property with many values (an account, a company) has about one daily row per response,
-    so the days do not compress; its weeks do, about twentyfold. The selectors read whole
+    so the days do not compress; its weeks do, about eightfold. The selectors read whole
     weeks from here and the days around them from :class:`DailyProperty`.
     """
 

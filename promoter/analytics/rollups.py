@@ -1,5 +1,6 @@
 # ruff: noqa: S608  (SQL built from this module's own table names and constants; values are parameters)
-"""Daily score rollups: kept by database triggers, read by the selectors where they can answer.
+"""Daily score rollups, and daily and weekly property rollups: kept by database triggers,
+read by the selectors where they can answer.
 
 Why triggers rather than the services: responses change through many paths (the ingest API,
 the REST and Delighted APIs, the triage services, erasure, cascades of a project, survey or
@@ -15,6 +16,9 @@ read from the rollups, and the partial days at its two ends, counted from the re
 the same filter, so the sum is the raw figure exactly). Filters the rollups cannot answer
 (tags, comments, text, sentiment, more than one property condition, ...) fall back to the raw
 computation for the whole period. :func:`raw_only` forces that fallback (tests compare both).
+The property histograms read the whole weeks among the whole days from the weekly rollup
+(:func:`weeks`): a property with thousands of values has about one daily row per response,
+and eight times fewer weekly rows (a million responses, 2,000 accounts: 888k and 105k).
 """
 
 from __future__ import annotations

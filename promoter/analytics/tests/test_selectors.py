@@ -234,6 +234,16 @@ def test_previous_period_and_property_names(seeded):
     assert (before.since, before.until) == (UNTIL - datetime.timedelta(days=60), flt.since)
     names = property_names(project=seeded, survey=survey)
     assert {"plan", "account", "country"} <= set(names)
+    # Most frequent first (ties by name), over the latest ``sample`` responses only.
+    latest = list(
+        Response.objects.filter(project=seeded, survey=survey)
+        .order_by("-created_at")
+        .values_list("properties", flat=True)[:50]
+    )
+    counted = Counter(name for properties in latest for name in properties)
+    expected = sorted(counted, key=lambda name: (-counted[name], name))
+    assert property_names(project=seeded, survey=survey, sample=50) == expected
+    assert property_names(project=seeded, survey=survey, sample=0) == []
 
 
 @pytest.mark.django_db
