@@ -501,10 +501,16 @@ def _property_rows(
         stored: list[QuerySet[Any]] = []
         # By score category, the counts of some scores only: the daily rollup alone.
         whole = None if flt.categories else rollups.weeks(cut)
-        days = DailyProperty.objects.filter(survey_id=flt.survey.pk, key=name, **cut.day_filter())
+        days = DailyProperty.objects.filter(survey_id=flt.survey.pk, key=name)
         if flt.categories:
             days = days.filter(category_q(flt.survey.kind, flt.categories))
-        if whole is not None:
+        by_score = {
+            c: Cast(Sum("n", filter=Q(score=k), default=0), BigIntegerField())
+            for k, c in enumerate(rollups.SCORE_COLUMNS)
+        }
+        if whole is None:
+            stored.append(days.filter(**cut.day_filter()).values_list("value").annotate(**by_score))
+        else:
             weekly = WeeklyProperty.objects.filter(
                 survey_id=flt.survey.pk, key=name, **whole.week_filter()
             )
@@ -513,16 +519,11 @@ def _property_rows(
                     **{c: Cast(Sum(c), BigIntegerField()) for c in rollups.SCORE_COLUMNS}
                 )
             )
-            around = Q(pk__in=[])
+            # The days around the weeks, a part each: one index range each, where an OR of
+            # the ranges (or the whole days' range with it) leads PostgreSQL to scan more.
             for low, high in whole.days:
-                around |= Q(day__gte=low, day__lt=high)
-            days = days.filter(around)
-        if whole is None or whole.days:
-            by_score = {
-                c: Cast(Sum("n", filter=Q(score=k), default=0), BigIntegerField())
-                for k, c in enumerate(rollups.SCORE_COLUMNS)
-            }
-            stored.append(days.values_list("value").annotate(**by_score))
+                part = days.filter(day__gte=low, day__lt=high)
+                stored.append(part.values_list("value").annotate(**by_score))
         if values is not None:
             stored = [q.filter(value__in=[*values, ""]) for q in stored]
         stored = [q.order_by() for q in stored]
