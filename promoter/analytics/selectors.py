@@ -522,8 +522,8 @@ def _property_rows(
             # The days around the weeks, a part each: one index range each, where an OR of
             # the ranges (or the whole days' range with it) leads PostgreSQL to scan more.
             for low, high in whole.days:
-                part = days.filter(day__gte=low, day__lt=high)
-                stored.append(part.values_list("value").annotate(**by_score))
+                some_days = days.filter(day__gte=low, day__lt=high)
+                stored.append(some_days.values_list("value").annotate(**by_score))
         if values is not None:
             stored = [q.filter(value__in=[*values, ""]) for q in stored]
         stored = [q.order_by() for q in stored]
