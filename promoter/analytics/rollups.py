@@ -214,7 +214,8 @@ def register_sqlite_functions(sender: Any, connection: BaseDatabaseWrapper, **kw
 # --- the rebuild (also the SQL of a timezone change) ----------------------------------------
 
 
-def _json_object(vendor: str, column: str) -> str:
+def json_object_sql(vendor: str, column: str) -> str:
+    """Return the SQL of JSON ``column`` when it holds an object, else of an empty object."""
     if vendor == "postgresql":
         return f"CASE WHEN jsonb_typeof({column}) = 'object' THEN {column} ELSE '{{}}'::jsonb END"
     return (
@@ -248,11 +249,11 @@ def _week(vendor: str, day: str) -> str:
     return f"date({day}, '-6 days', 'weekday 1')"
 
 
-def _folded(score: str, count: str) -> str:
+def _per_score(score: str, count: str) -> list[str]:
     """Return the SQL of the weekly rollup's count columns: ``count`` summed per score."""
-    return ", ".join(
+    return [
         f"SUM(CASE WHEN {score} = {k} THEN {count} ELSE 0 END)" for k in range(len(SCORE_COLUMNS))
-    )
+    ]
 
 
 def _add_columns(table: str) -> str:
@@ -271,12 +272,12 @@ def rebuild_statements(vendor: str, where: str) -> list[str]:
         )
         source = f"{RESPONSES} r JOIN zones z ON z.id = r.project_id"
         day = "(r.created_at AT TIME ZONE z.tz)::date"
-        each = f"jsonb_each_text({_json_object(vendor, 'r.properties')}) j"
+        each = f"jsonb_each_text({json_object_sql(vendor, 'r.properties')}) j"
     else:
         prefix = ""
         source = f"{RESPONSES} r JOIN {PROJECTS} z ON z.id = r.project_id"
         day = "promoter_local_day(r.created_at, z.timezone)"
-        each = f"json_each({_json_object(vendor, 'r.properties')}) j"
+        each = f"json_each({json_object_sql(vendor, 'r.properties')}) j"
     value, keep = _stored(vendor)
     return [
         f"{prefix}INSERT INTO {SCORES} (project_id, survey_id, day, channel, score, slot, n)"
@@ -296,7 +297,7 @@ def rebuild_statements(vendor: str, where: str) -> list[str]:
         f"{prefix}INSERT INTO {WEEKS}"
         f" (project_id, survey_id, week, key, value, slot, {', '.join(SCORE_COLUMNS)})"
         f" SELECT r.project_id, r.survey_id, {_week(vendor, day)}, j.key, {value}, 0,"
-        f" {_folded('r.score', '1')}"
+        f" {', '.join(_per_score('r.score', '1'))}"
         f" FROM {source}, {each}"
         f" WHERE NOT r.excluded AND ({where}) AND {keep}"
         " GROUP BY 1, 2, 3, 4, 5"
@@ -455,16 +456,15 @@ def _pg_apply(changed: str) -> str:
     once per row (a million imported rows repeat a few sets: 11.7 s became 2.8 s). The
     daily and the weekly property rollups read the same pairs of key and value.
     A removal may leave one slot negative while another holds the count: reads sum the
-    slots. Rows are written in key order, the scores first (the main statement) and then the
-    properties (its data-modifying CTE, run after it), so concurrent writers lock in one order.
+    slots. Each table's rows are written in key order, by one statement that every writer runs
+    alike (the scores in the main statement, the daily and weekly properties in its
+    data-modifying CTEs), so concurrent writers lock in one order.
     """
-    each = f"jsonb_each_text({_json_object('postgresql', 'k.properties')}) j"
+    each = f"jsonb_each_text({json_object_sql('postgresql', 'k.properties')}) j"
     value, keep = _stored("postgresql")
     slot = f"pg_backend_pid() % {SLOTS}"
-    folded = _folded("p.score", "p.d")
-    changes = " OR ".join(
-        f"SUM(CASE WHEN p.score = {k} THEN p.d ELSE 0 END) <> 0" for k in range(len(SCORE_COLUMNS))
-    )
+    folded = ", ".join(_per_score("p.score", "p.d"))
+    changes = " OR ".join(f"{total} <> 0" for total in _per_score("p.score", "p.d"))
     return f"""
     WITH changed AS ({changed}),
     zones AS MATERIALIZED (SELECT id, promoter_rollup_tz(timezone) AS tz FROM {PROJECTS}
@@ -599,13 +599,12 @@ def _sqlite_add(row: str, sign: int) -> str:
         f"promoter_local_day({row}.created_at,"
         f" (SELECT timezone FROM {PROJECTS} WHERE id = {row}.project_id))"
     )
-    each = f"json_each({_json_object('sqlite', row + '.properties')}) j"
+    each = f"json_each({json_object_sql('sqlite', row + '.properties')}) j"
     value, keep = _stored("sqlite")
     week = _week("sqlite", day)
     columns = ", ".join(SCORE_COLUMNS)
     if sign > 0:
         ones = ", ".join(f"{row}.score = {k}" for k in range(len(SCORE_COLUMNS)))
-        added = ", ".join(f"{c} = {c} + excluded.{c}" for c in SCORE_COLUMNS)
         return f"""
         INSERT INTO {SCORES} (project_id, survey_id, day, channel, score, slot, n)
         SELECT {row}.project_id, {row}.survey_id, {day}, {row}.channel, {row}.score, 0, 1
@@ -618,9 +617,9 @@ def _sqlite_add(row: str, sign: int) -> str:
         INSERT INTO {WEEKS} (project_id, survey_id, week, key, value, slot, {columns})
         SELECT {row}.project_id, {row}.survey_id, {week}, j.key, {value}, 0, {ones}
         FROM {each} WHERE NOT {row}.excluded AND {keep}
-        ON CONFLICT (survey_id, key, week, value, slot) DO UPDATE SET {added};
+        ON CONFLICT (survey_id, key, week, value, slot) DO UPDATE SET {_add_columns(WEEKS)};
         """
-    taken = ", ".join(f"n{k} = n{k} - ({row}.score = {k})" for k in range(len(SCORE_COLUMNS)))
+    taken = ", ".join(f"{c} = {c} - ({row}.score = {k})" for k, c in enumerate(SCORE_COLUMNS))
     return f"""
         UPDATE {SCORES} SET n = n - 1
         WHERE NOT {row}.excluded AND survey_id = {row}.survey_id AND day = {day}

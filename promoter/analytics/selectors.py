@@ -434,17 +434,15 @@ def histograms_by_property(
             put(NOT_SET if value is None or value == "" else str(value), score, int(n))
     # The stored values, one row per value (and per rollup) with its counts per score 0-10.
     low, high = flt.survey.scale
-    stored = [0] * len(rollups.SCORE_COLUMNS)
     for value, *counts in folded:
-        stored = [a + b for a, b in zip(stored, counts, strict=True)]
         n = sum(counts)
         if n and (wanted is None or value in wanted):
             seen[value] += n
             bins = groups[value]
             for score in range(low, high + 1):
                 bins[score - low] += counts[score]
-    for score, n in enumerate(stored):
-        unset[score] -= n
+    for score, column in enumerate(list(zip(*folded, strict=True))[1:]):
+        unset[score] -= sum(column)
     for score, n in unset.items():
         put(NOT_SET, score, n)
     groups = {label: bins for label, bins in groups.items() if seen[label]}
@@ -553,8 +551,9 @@ def _fetch(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
     """Return the rows of ``query`` (a ``values_list``) as the database driver gives them,
     without Django's per-value converters (thousands of rows of a dozen counts each: the
     converters took a fifth of the Segments page); the callers take ``int()`` of counts."""
-    sql, params = query.query.get_compiler(using=read_alias()).as_sql()
-    with connections[read_alias()].cursor() as cursor:
+    alias = read_alias()
+    sql, params = query.query.get_compiler(using=alias).as_sql()
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -671,12 +670,11 @@ def property_names(*, project: Project, survey: Survey, sample: int = 2000) -> l
     The database takes the latest ``sample`` responses' properties apart and counts each
     name (a few rows come back, not ``sample`` JSON documents to decode here)."""
     connection = connections[read_alias()]
+    properties = rollups.json_object_sql(connection.vendor, "r.properties")
     if connection.vendor == "postgresql":
-        names = "jsonb_object_keys(CASE WHEN jsonb_typeof(r.properties) = 'object'"
-        names += " THEN r.properties ELSE '{}'::jsonb END) AS j(key)"
+        names = f"jsonb_object_keys({properties}) AS j(key)"
     else:
-        names = "json_each(CASE WHEN json_valid(r.properties)"
-        names += " AND json_type(r.properties) = 'object' THEN r.properties ELSE '{}' END) AS j"
+        names = f"json_each({properties}) AS j"
     latest = (
         f"SELECT properties FROM {Response._meta.db_table}"  # noqa: S608 (own table name)
         " WHERE project_id = %s AND survey_id = %s ORDER BY created_at DESC LIMIT %s"
