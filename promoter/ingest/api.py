@@ -31,11 +31,18 @@ from promoter.core.inputs import StrictParser, parse_failure
 from promoter.ingest import schemas as s
 from promoter.ingest.cache import KeyConfig, PersonLookup, PersonState, lookup
 from promoter.ingest.http import check_origin, edge, error_response, rate_limit
-from promoter.ingest.selectors import candidate_surveys, decide, person_with_history
+from promoter.ingest.selectors import Decision, candidate_surveys, decide, person_with_history
 from promoter.integrations.models import Event, Rule
 from promoter.integrations.services import response_changed, response_stored, routes_for
 from promoter.people.models import EndUser
-from promoter.people.services import Identity, end_user_upsert
+from promoter.people.services import (
+    Identity,
+    can_insert_first,
+    end_user_insert,
+    end_user_upsert,
+    end_users_matching,
+    pick,
+)
 from promoter.responses.models import AutoTagRule, Decline, Response, category_for
 from promoter.responses.selectors import ContactHistory
 from promoter.responses.services import (
@@ -276,14 +283,15 @@ def _hold_while_shown(person: EndUser, now: datetime.datetime) -> None:
 
 
 def _person(project: Project, identity: Identity, lookup_: PersonLookup) -> EndUser:
-    """Return the person ``identity`` names, created or updated as needed; a person whose
-    state is cached costs no read."""
-    cached = lookup_.person()
-    if cached is not None:
-        return end_user_upsert(
-            project=project, identity=identity, now=timezone.now(), existing=cached, looked_up=True
-        )
-    return end_user_upsert(project=project, identity=identity, now=timezone.now())
+    """Return the person ``identity`` names, created or updated as needed; a person who is
+    cached costs no read, and one who is not is cached for the next call."""
+    person = lookup_.person()
+    if person is None:
+        person = pick(list(end_users_matching(project=project, identity=identity)), identity)
+        lookup_.store_person(person)  # before any write, which makes it stale at once
+    return end_user_upsert(
+        project=project, identity=identity, now=timezone.now(), existing=person, looked_up=True
+    )
 
 
 def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str, Any]:
@@ -331,6 +339,26 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
         survey_public_id=str(payload.survey) if payload.survey else None,
     )
     state = lookup_.get()
+    if state is None and lookup_.unseen and can_insert_first(identity):
+        # Most likely a new person: decide as for one, and create them (with the offer's
+        # hold when they are offered a survey) in one statement, which does nothing when
+        # they exist after all; then the usual path below decides.
+        decision = decide(
+            project=project,
+            surveys=surveys,
+            identity=identity,
+            person=None,
+            history=ContactHistory(),
+            channel=payload.channel,
+            now=now,
+            force=payload.force,
+        )
+        hold = None
+        if decision.survey is not None and not payload.force:
+            hold = _hold_until(decision.survey, now)
+        person = end_user_insert(project=project, identity=identity, now=now, offered_until=hold)
+        if person is not None:
+            return _eligibility_answer(project, decision, payload.locale or person.locale)
     if state is None:
         state = PersonState(*person_with_history(project=project, identity=identity))
         lookup_.store(state)  # before any write below, which makes it stale at once
@@ -348,22 +376,34 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
     person = end_user_upsert(
         project=project, identity=identity, now=now, existing=person, looked_up=True
     )
+    if decision.survey is not None and not payload.force:
+        held_until = _offer_claim(person, decision.survey, now, history)
+        if held_until is not None:
+            return {"eligible": False, "reason": "offered", "next_eligible_at": held_until}
+    return _eligibility_answer(project, decision, payload.locale or person.locale)
+
+
+def _eligibility_answer(project: Project, decision: Decision, locale: str) -> dict[str, Any]:
     if decision.survey is None:
         return {
             "eligible": False,
             "reason": decision.reason,
             "next_eligible_at": decision.next_eligible_at,
         }
-    if not payload.force:
-        held_until = _offer_claim(person, decision.survey, now, history)
-        if held_until is not None:
-            return {"eligible": False, "reason": "offered", "next_eligible_at": held_until}
-    locale = payload.locale or (person.locale if person else "")
     return {
         "eligible": True,
         "reason": None,
         "survey": survey_payload(project=project, survey=decision.survey, locale=locale),
     }
+
+
+def _hold_until(survey: Survey, now: datetime.datetime) -> datetime.datetime | None:
+    """Return until when an offer of ``survey`` made ``now`` holds the person (None: offers
+    do not hold): INGEST_OFFER_HOLD_SECONDS after the widget's display delay."""
+    seconds = settings.INGEST_OFFER_HOLD_SECONDS
+    if not seconds:
+        return None
+    return now + datetime.timedelta(seconds=seconds + survey.delay_seconds)
 
 
 def _offer_claim(
@@ -373,16 +413,15 @@ def _offer_claim(
     several pages asking at the same moment (tabs, app processes) exactly one is offered it.
     Return None when the claim is ours, else until when another page's offer holds them.
 
-    The hold lasts INGEST_OFFER_HOLD_SECONDS after the widget's display delay, and the
-    display renews it (:func:`_hold_while_shown`). A dismissal ends it early, so the claim
-    also checks that the decision did not miss one: a page that read the person's history
-    just before a dismissal was stored would otherwise win the freed hold with a stale
-    decision and offer the survey just dismissed.
+    The hold (:func:`_hold_until`) is renewed by the display (:func:`_hold_while_shown`). A
+    dismissal ends it early, so the claim also checks that the decision did not miss one: a
+    page that read the person's history just before a dismissal was stored would otherwise
+    win the freed hold with a stale decision and offer the survey just dismissed. A person
+    created by the offer itself (:func:`end_user_insert`) holds it from their INSERT.
     """
-    seconds = settings.INGEST_OFFER_HOLD_SECONDS
-    if not seconds:
+    until = _hold_until(survey, now)
+    if until is None:
         return None
-    until = now + datetime.timedelta(seconds=seconds + survey.delay_seconds)
     free = Q(offered_until__isnull=True) | Q(offered_until__lte=now)
     declines = Decline.objects.filter(end_user_id=OuterRef("pk"))
     if seen := max(history.last_decline.values(), default=None):

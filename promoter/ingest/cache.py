@@ -236,14 +236,31 @@ class PersonLookup:
             return None
         return PersonState(person, self._found[1][0])
 
+    @property
+    def unseen(self) -> bool:
+        """Whether none of the identity's identifiers has a person token, so no process has
+        seen them lately: they are most likely a new person (a guess; nothing relies on it)."""
+        self._read()
+        if not self.on:
+            return False
+        _value, tokens, _hit = self._found[0]
+        return all(token is None for token in tokens[1:])  # the first is the project's
+
     def store(self, state: PersonState) -> None:
         """Cache ``state`` of a known person; a new one is stored on a later call (creating
         them renews their tokens, which would make this entry stale at once)."""
-        if not self.on or state.person is None:
+        self._store((state.person, state.history))
+
+    def store_person(self, person: EndUser | None) -> None:
+        """Cache the known ``person`` alone (a display, response or decline, which does not
+        read their history), so that the next call of this identity need not look them up."""
+        self._store((person,))
+
+    def _store(self, values: tuple[Any, ...]) -> None:
+        if not self.on or values[0] is None:
             return
-        values = (state.person, state.history)
         for (data_key, token_keys), (_value, tokens, hit), value in zip(
-            self._entries, self._found, values, strict=True
+            self._entries, self._found, values, strict=False
         ):
             if hit:
                 continue

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connections, router
 from django.db.models import Q, QuerySet
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 
 from promoter.accounts.models import Project
 from promoter.core.db import insert_guard
@@ -116,17 +118,7 @@ def end_user_upsert(
     if not looked_up:
         person = pick(list(end_users_matching(project=project, identity=identity)), identity)
     if person is None:
-        person = EndUser(
-            project=project,
-            external_id=identity.external_id or None,
-            email=identity.email or None,
-            anonymous_id=None if identity.identified else identity.anonymous_id,
-            signed_up_at=identity.signed_up_at,
-            properties=dict(identity.properties),
-            locale=identity.locale,
-            first_seen_at=now,
-            last_seen_at=now,
-        )
+        person = _new_person(project, identity, now)
         try:
             with insert_guard():
                 person.save(force_insert=True)
@@ -147,6 +139,76 @@ def end_user_upsert(
             setattr(person, name, value)
         EndUser.objects.filter(pk=person.pk).update(**changes)
         people_changed(project.pk, [before, person])
+    return person
+
+
+def _new_person(
+    project: Project,
+    identity: Identity,
+    now: datetime.datetime,
+    offered_until: datetime.datetime | None = None,
+) -> EndUser:
+    return EndUser(
+        project=project,
+        external_id=identity.external_id or None,
+        email=identity.email or None,
+        anonymous_id=None if identity.identified else identity.anonymous_id,
+        signed_up_at=identity.signed_up_at,
+        properties=dict(identity.properties),
+        locale=identity.locale,
+        first_seen_at=now,
+        last_seen_at=now,
+        offered_until=offered_until,
+    )
+
+
+def can_insert_first(identity: Identity) -> bool:
+    """Return whether :func:`end_user_insert` may stand for the lookup of ``identity``: it
+    names a person by one unique key (an id, or a visitor id) and no e-mail, whose match
+    rules (a person known by e-mail adopts the id) no unique constraint expresses; and the
+    database returns columns from an INSERT (PostgreSQL; SQLite from 3.35)."""
+    features = connections[router.db_for_write(EndUser)].features
+    return (
+        not identity.email
+        and bool(identity.external_id or identity.anonymous_id)
+        and features.can_return_columns_from_insert
+    )
+
+
+def end_user_insert(
+    *,
+    project: Project,
+    identity: Identity,
+    now: datetime.datetime,
+    offered_until: datetime.datetime | None = None,
+) -> EndUser | None:
+    """Create the person ``identity`` names in one statement, or return None when they exist.
+
+    One ``INSERT … ON CONFLICT DO NOTHING … RETURNING`` stands for the lookup and the insert
+    of :func:`end_user_upsert`, for a caller who expects a new person (their cache tokens were
+    never minted): a person that exists after all costs this one statement more, then the
+    usual lookup. Only for an identity :func:`can_insert_first` accepts. ``offered_until``
+    writes eligibility's offer hold in the same statement.
+    """
+    if not can_insert_first(identity):
+        raise ValueError("end_user_insert needs an identity with one unique key")
+    person = _new_person(project, identity, now, offered_until)
+    alias = router.db_for_write(EndUser)
+    query = InsertQuery(EndUser, on_conflict=OnConflict.IGNORE)
+    query.insert_values(
+        [f for f in EndUser._meta.local_concrete_fields if not f.primary_key], [person]
+    )
+    compiler = query.get_compiler(using=alias)
+    compiler.returning_fields = [EndUser._meta.pk]
+    [(sql, params)] = compiler.as_sql()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    person.pk = row[0]
+    person._state.adding, person._state.db = False, alias
+    people_changed(project.pk, [person])
     return person
 
 

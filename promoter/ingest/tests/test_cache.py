@@ -8,6 +8,7 @@ INGEST_TEST_REDIS_URL), emptied before and after each test.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from promoter.core import tokencache
 from promoter.ingest import cache as ingest_cache
@@ -189,6 +191,101 @@ def test_a_display_makes_the_history_stale_but_not_the_person(world, django_asse
     with django_assert_num_queries(1):
         reply = Client().post("/i/v1/responses", json.dumps(answer), content_type="text/plain")
     assert reply.status_code == 201
+
+
+def test_a_new_person_costs_one_insert_which_holds_the_offer(
+    world, settings, django_assert_num_queries
+):
+    settings.INGEST_OFFER_HOLD_SECONDS = 60
+    survey = nps(world)
+    survey.delay_seconds = 30
+    survey.save()
+    assert ask(world, "someone-else").json()["eligible"] is True  # the key's settings cached
+    before = timezone.now()
+    body = {"key": world.alpha.public_key, "user": {"id": "u-new", "properties": {"plan": "pro"}}}
+    with django_assert_num_queries(1) as captured:
+        reply = Client().post("/i/v1/eligibility", json.dumps(body), content_type="text/plain")
+    assert reply.json()["eligible"] is True
+    assert "ON CONFLICT DO NOTHING" in captured[0]["sql"].upper() or "OR IGNORE" in (
+        captured[0]["sql"].upper()
+    )
+    person = EndUser.objects.get(project=world.alpha, external_id="u-new")
+    assert person.properties == {"plan": "pro"}
+    # Held from the INSERT for the display delay plus INGEST_OFFER_HOLD_SECONDS.
+    assert person.offered_until is not None
+    assert before + datetime.timedelta(seconds=90) <= person.offered_until
+    assert person.offered_until <= timezone.now() + datetime.timedelta(seconds=90)
+    again = Client().post("/i/v1/eligibility", json.dumps(body), content_type="text/plain")
+    assert (again.json()["eligible"], again.json()["reason"]) == (False, "offered")
+    assert EndUser.objects.filter(project=world.alpha, external_id="u-new").count() == 1
+
+
+def test_a_new_visitor_costs_one_insert_too(world, django_assert_num_queries):
+    assert ask(world, "someone-else").json()["eligible"] is True
+    body = {"key": world.alpha.public_key, "anonymous_id": "visitor-1"}
+    with django_assert_num_queries(1):
+        reply = Client().post("/i/v1/eligibility", json.dumps(body), content_type="text/plain")
+    assert reply.json()["eligible"] is True
+    assert EndUser.objects.get(project=world.alpha, anonymous_id="visitor-1").external_id is None
+
+
+def test_a_known_person_missing_from_the_cache_is_decided_as_before(world, settings):
+    answer_elsewhere(world)  # u1 answered, in another process
+    cache.clear()  # every token gone, as after an eviction or a long absence
+    ingest_cache._PROJECT_IDS.clear()
+    reply = ask(world).json()
+    assert (reply["eligible"], reply["reason"]) == (False, "throttled_response")
+    assert EndUser.objects.filter(project=world.alpha, external_id="u1").count() == 1
+    # Held by another page's offer: the INSERT finds them, the usual claim answers.
+    settings.INGEST_OFFER_HOLD_SECONDS = 60
+    until = timezone.now() + datetime.timedelta(seconds=60)
+    EndUser.objects.create(
+        project=world.alpha,
+        external_id="u2",
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+        offered_until=until,
+    )
+    cache.clear()
+    reply = ask(world, "u2").json()
+    assert (reply["eligible"], reply["reason"]) == (False, "offered")
+    assert EndUser.objects.filter(project=world.alpha, external_id="u2").count() == 1
+
+
+def test_an_identity_with_an_email_is_looked_up_before_any_insert(world):
+    known = EndUser.objects.create(
+        project=world.alpha,
+        email="ada@example.com",
+        first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+    )
+    body = {"key": world.alpha.public_key, "user": {"id": "u9", "email": "ada@example.com"}}
+    reply = Client().post("/i/v1/eligibility", json.dumps(body), content_type="text/plain")
+    assert reply.status_code == 200
+    # The person known by this e-mail adopts the id: no second person.
+    assert list(EndUser.objects.filter(project=world.alpha).values_list("pk", "external_id")) == [
+        (known.pk, "u9")
+    ]
+
+
+def test_a_response_caches_the_person_it_looked_up(world, django_assert_num_queries):
+    EndUser.objects.create(
+        project=world.alpha, external_id="u5", first_seen_at=timezone.now(),
+        last_seen_at=timezone.now(),
+    )  # fmt: skip
+    assert ask(world, "someone-else").json()["eligible"] is True  # the key's settings cached
+    cache_tokens = {"key": world.alpha.public_key, "user": {"id": "u5"},
+                    "survey": str(nps(world).public_id)}  # fmt: skip
+
+    def respond() -> Any:
+        answer = {**cache_tokens, "id": str(uuid.uuid4()), "score": 8}
+        return Client().post("/i/v1/responses", json.dumps(answer), content_type="text/plain")
+
+    assert respond().status_code == 201  # reads the person (and mints their tokens)
+    assert respond().status_code == 201  # reads them again, and caches them
+    with django_assert_num_queries(1):  # the INSERT alone
+        assert respond().status_code == 201
+    assert Response.objects.filter(end_user__external_id="u5").count() == 3
 
 
 def test_a_reader_that_raced_a_write_never_stores_a_stale_entry():
