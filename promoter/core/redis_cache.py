@@ -18,7 +18,7 @@ the ingest's 9 keys, in process).
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -39,7 +39,7 @@ class _Client(RedisCacheClient):
             self._clients[index] = client
         return client
 
-    def set_many(self, data: dict[Any, Any], timeout: int | None) -> None:
+    def set_many(self, data: Mapping[Any, Any], timeout: Any) -> None:
         """Set every key, with its expiry, in one round trip: one ``SET … EX`` per key in a
         plain pipeline, where Django's wraps an ``MSET`` and one ``EXPIRE`` per key in
         ``MULTI``/``EXEC`` (twice the commands; the keys set here need no atomicity, and
@@ -68,7 +68,7 @@ class RedisCache(DjangoRedisCache):
         if not key_map:
             return {}
         made = list(key_map)
-        values = self._cache.get_client(None).mget(made)
+        values = self._cache.get_client(None).mget(made)  # type: ignore[attr-defined]
         return {key_map[k]: _loads(v) for k, v in zip(made, values, strict=True) if v is not None}
 
 
