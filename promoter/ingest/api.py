@@ -8,6 +8,7 @@ resolve the person, call one service or selector, render.
 from __future__ import annotations
 
 import datetime
+import functools
 import hmac
 import logging
 import uuid
@@ -38,10 +39,9 @@ from promoter.people.models import EndUser
 from promoter.people.services import (
     Identity,
     can_insert_first,
+    end_user_find,
     end_user_insert,
     end_user_upsert,
-    end_users_matching,
-    pick,
 )
 from promoter.responses.models import AutoTagRule, Decline, Response, category_for
 from promoter.responses.selectors import ContactHistory
@@ -287,7 +287,7 @@ def _person(project: Project, identity: Identity, lookup_: PersonLookup) -> EndU
     cached costs no read, and one who is not is cached for the next call."""
     person = lookup_.person()
     if person is None:
-        person = pick(list(end_users_matching(project=project, identity=identity)), identity)
+        person = end_user_find(project=project, identity=identity)
         lookup_.store_person(person)  # before any write, which makes it stale at once
     return end_user_upsert(
         project=project, identity=identity, now=timezone.now(), existing=person, looked_up=True
@@ -338,21 +338,21 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
         event=payload.event,
         survey_public_id=str(payload.survey) if payload.survey else None,
     )
+    decide_for = functools.partial(
+        decide,
+        project=project,
+        surveys=surveys,
+        identity=identity,
+        channel=payload.channel,
+        now=now,
+        force=payload.force,
+    )
     state = lookup_.get()
     if state is None and lookup_.unseen and can_insert_first(identity):
         # Most likely a new person: decide as for one, and create them (with the offer's
         # hold when they are offered a survey) in one statement, which does nothing when
         # they exist after all; then the usual path below decides.
-        decision = decide(
-            project=project,
-            surveys=surveys,
-            identity=identity,
-            person=None,
-            history=ContactHistory(),
-            channel=payload.channel,
-            now=now,
-            force=payload.force,
-        )
+        decision = decide_for(person=None, history=ContactHistory())
         hold = None
         if decision.survey is not None and not payload.force:
             hold = _hold_until(decision.survey, now)
@@ -363,16 +363,7 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
         state = PersonState(*person_with_history(project=project, identity=identity))
         lookup_.store(state)  # before any write below, which makes it stale at once
     person, history = state.person, state.history
-    decision = decide(
-        project=project,
-        surveys=surveys,
-        identity=identity,
-        person=person,
-        history=history,
-        channel=payload.channel,
-        now=now,
-        force=payload.force,
-    )
+    decision = decide_for(person=person, history=history)
     person = end_user_upsert(
         project=project, identity=identity, now=now, existing=person, looked_up=True
     )

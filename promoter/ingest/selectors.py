@@ -16,7 +16,7 @@ from django.db.models import Q
 from promoter.accounts.models import Project
 from promoter.core.zones import zone
 from promoter.people.models import EndUser
-from promoter.people.services import Identity, end_users_matching, pick
+from promoter.people.services import Identity, end_user_find
 from promoter.responses.selectors import ContactHistory, contact_history, responses_count_since
 from promoter.surveys.eligibility import Check, Condition, Person, Rules, Verdict, evaluate
 from promoter.surveys.models import Survey
@@ -88,7 +88,7 @@ def person_with_history(
 ) -> tuple[EndUser | None, ContactHistory]:
     """Return the person ``identity`` names (None when new) and their contact history: one
     query for a new person, two for a known one."""
-    person = pick(list(end_users_matching(project=project, identity=identity)), identity)
+    person = end_user_find(project=project, identity=identity)
     return person, contact_history(person)
 
 

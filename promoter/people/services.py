@@ -80,6 +80,12 @@ def pick(candidates: list[EndUser], identity: Identity) -> EndUser | None:
     return candidates[0]
 
 
+def end_user_find(*, project: Project, identity: Identity) -> EndUser | None:
+    """Return the person ``identity`` names in ``project`` (None: not known yet), as
+    :func:`end_users_matching` finds them and :func:`pick` chooses: one query."""
+    return pick(list(end_users_matching(project=project, identity=identity)), identity)
+
+
 def _changes(person: EndUser, identity: Identity, now: datetime.datetime) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     if identity.external_id and person.external_id != identity.external_id:
@@ -116,7 +122,7 @@ def end_user_upsert(
     """
     person = existing
     if not looked_up:
-        person = pick(list(end_users_matching(project=project, identity=identity)), identity)
+        person = end_user_find(project=project, identity=identity)
     if person is None:
         person = _new_person(project, identity, now)
         try:
@@ -124,7 +130,7 @@ def end_user_upsert(
                 person.save(force_insert=True)
         except IntegrityError:
             # Another request created them between our read and our insert: use theirs.
-            found = pick(list(end_users_matching(project=project, identity=identity)), identity)
+            found = end_user_find(project=project, identity=identity)
             if found is None:
                 raise
             return end_user_upsert(
