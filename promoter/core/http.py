@@ -66,25 +66,49 @@ class HttpReply:
 
 
 def address_allowed(address: str) -> bool:
-    """Return whether an outbound connection to the IP ``address`` is allowed."""
+    """Return whether an outbound connection to the IP ``address`` is allowed.
+
+    Only global unicast addresses are, unless the operator allows private ones; an IPv6 form
+    that carries an IPv4 address (mapped, NAT64, 6to4) must carry an allowed one too.
+    """
     if settings.INTEGRATIONS_ALLOW_PRIVATE_IPS:
         return True
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        else:
-            # IPv6 forms that carry an IPv4 address a gateway would forward to: NAT64
-            # (64:ff9b::/96, RFC 6052) and 6to4 (2002::/16) count as the address they carry.
-            embedded = [ip.sixtofour] if ip.sixtofour is not None else []
-            if ip in _NAT64:
-                embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-            if any(not (v4.is_global and not v4.is_multicast) for v4 in embedded):
-                return False
+            return _public(ip.ipv4_mapped)
+        if any(ip in network for network in _NOT_GLOBAL_V6):
+            return False
+        # IPv6 forms that carry an IPv4 address a gateway would forward to: NAT64
+        # (64:ff9b::/96, RFC 6052) and 6to4 (2002::/16) count as the address they carry.
+        embedded = [ip.sixtofour] if ip.sixtofour is not None else []
+        if ip in _NAT64:
+            embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if not all(_public(v4) for v4 in embedded):
+            return False
+    return _public(ip)
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# Blocks of the IANA special-purpose registry that Python 3.11's ``ipaddress`` still counts as
+# global. No public host has an address in one: each leads into the local network (a local
+# translator to IPv4, an old site-local network, a host's own IPv4 stack) or nowhere, so they
+# are refused whole, whatever IPv4 address they carry.
+_NOT_GLOBAL_V6 = tuple(
+    ipaddress.IPv6Network(block)
+    for block in (
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): the translator is the operator's
+        "::/96",  # IPv4-compatible ::a.b.c.d (deprecated by RFC 4291)
+        "::ffff:0:0:0/96",  # SIIT IPv4-translated ::ffff:0:a.b.c.d (RFC 2765)
+        "fec0::/10",  # site-local (deprecated by RFC 3879, still routed inside some sites)
+        "3fff::/20",  # documentation (RFC 9637)
+        "5f00::/16",  # SRv6 segment identifiers (RFC 9602)
+    )
+)
 
 
 def _guarded_connect(

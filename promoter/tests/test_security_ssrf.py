@@ -120,6 +120,9 @@ def test_the_same_name_reaches_the_server_when_the_operator_allows_private_ips(
         ["::ffff:10.0.0.1"],  # IPv4-mapped
         ["64:ff9b::a00:1"],  # NAT64 of 10.0.0.1 is not global either
         ["2002:a00:1::1"],  # 6to4 of 10.0.0.1
+        ["64:ff9b:1::a00:1"],  # local-use NAT64 of 10.0.0.1
+        ["::ffff:0:a00:1"],  # SIIT form of 10.0.0.1
+        ["fec0::1"],  # site-local
     ],
 )
 def test_names_resolving_to_any_private_address_are_refused(resolver, settings, answer):
@@ -175,6 +178,61 @@ def test_every_transport_sends_through_the_guarded_client():
 def test_public_addresses_stay_allowed(settings, address):
     settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = False
     assert address_allowed(address)
+
+
+# The classification alone, address by address: no resolver, no connection. PUBLIC is
+# 93.184.215.14 (0x5db8:d70e); 10.0.0.1 is 0xa00:1.
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        (PUBLIC, True),
+        ("2606:4700:4700::1111", True),
+        ("::ffff:93.184.215.14", True),  # IPv4-mapped public
+        ("64:ff9b::5db8:d70e", True),  # well-known NAT64 of a public address
+        ("2002:5db8:d70e::1", True),  # 6to4 of a public address
+        ("127.0.0.1", False),
+        ("0.0.0.0", False),  # noqa: S104  (an address to classify, not one to bind)
+        ("10.0.0.5", False),
+        ("172.16.3.4", False),
+        ("192.168.1.1", False),
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("169.254.169.254", False),  # cloud metadata
+        ("192.0.2.1", False),  # documentation
+        ("224.0.0.1", False),  # multicast
+        ("255.255.255.255", False),
+        ("::", False),
+        ("::1", False),
+        ("fd00::1", False),  # unique local
+        ("fe80::1", False),  # link-local
+        ("fe80::1%eth0", False),  # link-local with a zone
+        ("ff0e::1", False),  # global-scope multicast
+        ("2001:db8::1", False),  # documentation
+        ("::ffff:10.0.0.1", False),  # IPv4-mapped private
+        ("::ffff:127.0.0.1", False),
+        ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
+        ("2002:a00:1::1", False),  # 6to4 of 10.0.0.1
+        # Forms Python 3.11's ipaddress calls global, though no public host has one:
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64 (RFC 8215), private IPv4 inside
+        ("64:ff9b:1::5db8:d70e", False),  # local-use NAT64 leads into the local network
+        ("64:ff9b:1:ffff::1", False),
+        ("::a00:1", False),  # IPv4-compatible (::/96, deprecated) 10.0.0.1
+        ("::127.0.0.1", False),
+        ("::93.184.215.14", False),  # IPv4-compatible, even of a public address
+        ("::ffff:0:a00:1", False),  # SIIT IPv4-translated (::ffff:0:0:0/96) 10.0.0.1
+        ("::ffff:0:127.0.0.1", False),
+        ("::ffff:0:5db8:d70e", False),
+        ("fec0::1", False),  # site-local (fec0::/10, deprecated)
+        ("feff:ffff::1", False),
+        ("3fff::1", False),  # documentation (RFC 9637)
+        ("5f00::1", False),  # SRv6 segment identifiers (RFC 9602)
+    ],
+)
+def test_address_classification(settings, address, allowed):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = False
+    assert address_allowed(address) is allowed
+    # The operator's switch allows everything, these included.
+    settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = True
+    assert address_allowed(address) is True
 
 
 # A project's own mail server (Settings > smtp_url) is user input too -------------------------
