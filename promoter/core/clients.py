@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -20,3 +22,26 @@ def client_address(request: HttpRequest) -> str:
     if len(hops) >= proxies:
         return hops[-proxies]
     return hops[0] if hops else remote
+
+
+def address_scope(address: str) -> str:
+    """Return what a per-address count (rate limits, login lockouts) of ``address`` is kept
+    under: an IPv4 address itself (also when written IPv4-mapped, ``::ffff:a.b.c.d``), the /64
+    network of an IPv6 address, and anything that is not an IP address (``unknown``) as it is."""
+    try:
+        ip = ipaddress.ip_address(address.strip().split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        # A /64 is the smallest network an ISP or cloud hands out: one host can use any of
+        # its 2^64 addresses, so counting each address alone would never stop anyone.
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def client_scope(request: HttpRequest) -> str:
+    """Return what the caller's per-address counts are kept under (:func:`address_scope` of
+    :func:`client_address`)."""
+    return address_scope(client_address(request))

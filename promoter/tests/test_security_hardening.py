@@ -292,6 +292,32 @@ def test_the_client_address_behind_a_proxy_is_the_trusted_hop(world, settings):
     assert other_client.status_code == 302  # same proxy, another client: not locked
 
 
+def test_an_ipv6_address_is_locked_out_with_its_whole_64(world, settings):
+    """One host usually holds a whole /64: walking through it must not reset the count."""
+    settings.LOGIN_FAILURES_PER_ADDRESS = 4
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 100
+    for n in range(4):  # four addresses of 2001:db8:1:2::/64, one failure each
+        _login(f"guess{n}@example.com", "wrong password", address=f"2001:db8:1:2::{n + 1:x}")
+    same_64 = _login("owner@example.com", PASSWORD, address="2001:db8:1:2:ffff:ffff:ffff:fffe")
+    assert "Too many failed" in same_64.content.decode()
+    assert "_auth_user_id" not in same_64.wsgi_request.session
+    # The neighbouring /64 is another network.
+    assert _login("owner@example.com", PASSWORD, address="2001:db8:1:3::1").status_code == 302
+
+
+def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(world, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 100
+    for n, address in enumerate(["::ffff:203.0.113.9", "203.0.113.9", "::ffff:cb00:7109"]):
+        _login(f"guess{n}@example.com", "wrong password", address=address)
+    assert (
+        "Too many failed" in _login("owner@example.com", PASSWORD, "203.0.113.9").content.decode()
+    )
+    # IPv4 addresses stay one each: the next address of the same /24 is not locked.
+    assert _login("owner@example.com", PASSWORD, address="203.0.113.10").status_code == 302
+    assert _login("member@example.com", PASSWORD, "::ffff:203.0.113.10").status_code == 302
+
+
 # Argon2 -------------------------------------------------------------------------------------
 
 
