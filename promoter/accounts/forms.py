@@ -25,6 +25,14 @@ class SignupForm(forms.Form):
 class InviteForm(forms.Form):
     email = forms.EmailField(label="E-mail")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+    anyone_with_link = forms.BooleanField(
+        required=False,
+        label="Anyone with the link may accept",
+        help_text=(
+            "Off, only an account with this e-mail address can join. On, whoever opens the"
+            " link first joins, with any account: use it for a shared inbox."
+        ),
+    )
 
 
 class RoleForm(forms.Form):

@@ -105,6 +105,9 @@ class Invitation(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # Off, only the account with ``email`` (case-insensitive) may accept; on, whoever holds the
+    # link may (a shared inbox, an address that differs from the teammate's login).
+    anyone_with_link = models.BooleanField(default=False)
     invited_by = models.ForeignKey(User, models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -115,6 +118,10 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} to {self.project}"
+
+    def may_be_accepted_by(self, user: User) -> bool:
+        """Return whether ``user`` may accept: the invited address, or anyone if so chosen."""
+        return self.anyone_with_link or user.email.strip().lower() == self.email.strip().lower()
 
 
 class ApiKey(models.Model):

@@ -98,8 +98,13 @@ def _can_grant(actor: Membership, role: str) -> bool:
     return actor.has_role(Role.ADMIN) and role in (Role.MEMBER, Role.VIEWER)
 
 
-def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation:
-    """Invite ``email`` to ``actor``'s project with ``role`` and e-mail them a signed link."""
+def invitation_create(
+    *, actor: Membership, email: str, role: str, anyone_with_link: bool = False
+) -> Invitation:
+    """Invite ``email`` to ``actor``'s project with ``role`` and e-mail them a signed link.
+
+    Only the account with that address may accept, unless ``anyone_with_link``.
+    """
     if role not in Role.values:
         raise ApplicationError(
             code="invalid_role", detail="Unknown role.", fields={"role": "invalid"}
@@ -119,7 +124,11 @@ def invitation_create(*, actor: Membership, email: str, role: str) -> Invitation
             fields={"email": "already_member"},
         )
     invitation = Invitation.objects.create(
-        project=actor.project, email=email, role=role, invited_by=actor.user
+        project=actor.project,
+        email=email,
+        role=role,
+        anyone_with_link=anyone_with_link,
+        invited_by=actor.user,
     )
     link = invitation_link(invitation=invitation)
     context = {"invitation": invitation, "link": link, "inviter": actor.user}
@@ -162,7 +171,14 @@ def invitation_from_token(*, token: str) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    """Make ``user`` a member of the invitation's project; accepting twice is refused."""
+    """Make ``user`` a member of the invitation's project; accepting twice is refused, and so
+    is an account other than the invited address unless the invitation is for anyone."""
+    if not invitation.may_be_accepted_by(user):
+        raise ApplicationError(
+            code="wrong_account",
+            detail=f"This invitation is for {invitation.email}: log in as that address.",
+            status=403,
+        )
     changed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
         accepted_at=timezone.now(), accepted_by=user
     )

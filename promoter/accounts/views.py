@@ -52,7 +52,11 @@ def first_run(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """Join a project from an invitation link, signing up first when needed."""
+    """Join a project from an invitation link, signing up first when needed.
+
+    Only the account with the invited address may accept, unless the invitation is for anyone
+    with the link; another logged-in account gets a page that says so and offers to log out.
+    """
     try:
         invitation = invitation_from_token(token=token)
     except ApplicationError as exc:
@@ -60,6 +64,13 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             request, "accounts/invitation_invalid.html", {"detail": exc.detail}, status=404
         )
     user = request.user if request.user.is_authenticated else None
+    if user is not None and not invitation.may_be_accepted_by(user):  # type: ignore[arg-type]
+        return render(
+            request,
+            "accounts/invitation_wrong_account.html",
+            {"invitation": invitation, "user": user},
+            status=403,
+        )
     existing = User.objects.filter(email__iexact=invitation.email).first()
     if user is None and existing is not None:
         messages.info(request, "Log in to accept the invitation.")

@@ -116,7 +116,10 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invitation_create(
-                actor=membership, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+                actor=membership,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                anyone_with_link=form.cleaned_data["anyone_with_link"],
             )
         except ApplicationError as exc:
             form.add_error("role" if "role" in exc.fields else "email", exc.detail)
