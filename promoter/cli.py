@@ -5,8 +5,12 @@ Configuration errors end with one readable line and exit code 2, never a traceba
 
 from __future__ import annotations
 
+import argparse
+import ipaddress
 import os
+import re
 import sys
+from collections.abc import Mapping
 
 USAGE = """usage: promoter COMMAND [options]
 
@@ -28,6 +32,37 @@ Configuration comes from environment variables: see docs/configuration.md.
 """
 
 
+def demo_environment(args: list[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """Return the variables ``promoter demo ARGS`` adds to ``environ`` before settings load.
+
+    The demo runs like production (DEBUG stays off unless set: errors show the plain error
+    page and their traceback goes to the terminal), with ``PROMOTER_DEMO`` on, which also lets
+    settings keep a generated secret key in the data directory. ``SITE_URL``, the address in
+    e-mailed links, is where the demo listens, unless the environment sets it.
+    """
+    added = {"PROMOTER_DEMO": "true"}
+    if "SITE_URL" not in environ:
+        # Only --host and --port matter here; the demo command parses and checks them all.
+        parser = argparse.ArgumentParser(add_help=False)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+        known, _ = parser.parse_known_args(args)
+        host, port = str(known.host), str(known.port)
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if ip is not None and ip.is_unspecified:  # every interface: this machine's loopback
+            host = "127.0.0.1"
+        elif ip is not None and ip.version == 6:
+            host = f"[{host}]"
+        elif ip is None and not re.fullmatch(r"[\w.-]+", host):  # the command will refuse it
+            host = "127.0.0.1"
+        if port.isdigit() and 0 < int(port) < 65536:  # else the command says what is wrong
+            added["SITE_URL"] = f"http://{host}:{int(port)}"
+    return {name: value for name, value in added.items() if name not in environ}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "promoter"
@@ -37,9 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "promoter.settings")
     if command == "demo":
-        # The demo is a local, single-user run: debug mode, with a generated secret key.
-        os.environ.setdefault("DEBUG", "true")
-        os.environ.setdefault("PROMOTER_DEMO", "true")
+        os.environ.update(demo_environment(argv[2:], os.environ))
 
     import django
     from django.core.exceptions import ImproperlyConfigured

@@ -244,7 +244,7 @@ def _secret_key() -> str:
                 check_id="promoter.E002",
             )
         return value
-    if not DEBUG:
+    if not (DEBUG or DEMO_MODE):
         raise ConfigError(
             "SECRET_KEY",
             "is required when DEBUG is off: set SECRET_KEY (or SECRET_KEY_FILE) to a long random"
@@ -252,8 +252,8 @@ def _secret_key() -> str:
             " `python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`",
             check_id="promoter.E002",
         )
-    # Embedded/development default: generate once and keep it beside the SQLite file so
-    # sessions survive restarts.
+    # Development and `promoter demo` (which runs with DEBUG off, like production): generate
+    # once and keep it beside the SQLite file, so sessions survive restarts.
     path = DATA_DIR / "secret_key"
     try:
         return path.read_text(encoding="utf-8").strip()
@@ -328,7 +328,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every unhandled exception is logged on django.request with its traceback; with DEBUG off
+    # (production, `promoter demo`) this handler is where it shows, on stderr.
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import io
+import json
 import os
 import re
 import signal
@@ -128,6 +129,12 @@ def test_demo_serves_over_http_and_restarts_without_duplicating(tmp_path):
         assert "Net Promoter Score" in overview
         css = opener.open(base + "/static/promoter/app.css")
         assert css.status == 200
+        # DEBUG is off: an unknown address gets the plain page, not the list of URL patterns.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            opener.open(base + "/no/such/page/")
+        assert missing.value.code == 404
+        page = missing.value.read().decode()
+        assert "Page not found" in page and "URLconf" not in page and "healthz" not in page
     finally:
         first_output = _stop(proc)
     assert f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}" in first_output
@@ -160,3 +167,107 @@ def test_demo_refuses_a_busy_port(tmp_path):
     assert proc.returncode != 0
     assert f"port {port} on 127.0.0.1 is already in use" in out
     assert "Traceback" not in out
+
+
+# The demo's configuration: production error pages, links at its own port ---------------------
+
+# Runs `promoter demo --no-serve --port 8080` in a fresh process with no configuration at all
+# (a fresh machine), then, in that configuration, asks for a page that raises and for an
+# unknown URL and builds the links e-mails carry.
+_PROBE = r"""
+import json, sys, types, uuid
+from promoter import cli
+code = cli.main(["promoter", "demo", "--no-serve", "--port", "8080", "--responses", "20"])
+assert code == 0, code
+from django.conf import settings
+from django.test import Client
+from django.urls import path
+import promoter.urls
+from promoter.accounts.models import Invitation
+from promoter.accounts.services import invitation_link
+from promoter.channels import links
+
+
+def boom(request):
+    raise RuntimeError("the probe's view failed")
+
+
+urls = types.ModuleType("probe_urls")
+urls.urlpatterns = [path("probe/boom/", boom), *promoter.urls.urlpatterns]
+sys.modules["probe_urls"] = urls
+settings.ROOT_URLCONF = "probe_urls"
+client = Client(raise_request_exception=False, SERVER_NAME="127.0.0.1", SERVER_PORT="8080")
+pages = {url: client.get(url) for url in ("/probe/boom/", "/no/such/page/")}
+token = links.token_for(uuid.uuid4())
+print("PROBE " + json.dumps({
+    "debug": settings.DEBUG,
+    "site_url": settings.SITE_URL,
+    "links": [
+        invitation_link(invitation=Invitation(public_id=uuid.uuid4())),
+        links.score_url(token, 9),
+        links.unsubscribe_url(token),
+    ],
+    "pages": {url: [r.status_code, r.content.decode()] for url, r in pages.items()},
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_probe(tmp_path_factory) -> tuple[dict, str]:
+    data_dir = tmp_path_factory.mktemp("demo-probe")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "SECRET_KEY", "DEBUG", "EMAIL_URL", "DJANGO_SETTINGS_MODULE")
+        and k != "SITE_URL"
+    }
+    env["PROMOTER_DATA_DIR"] = str(data_dir)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=180
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("PROBE ")), None)
+    assert done.returncode == 0 and line, done.stdout + done.stderr
+    return json.loads(line.removeprefix("PROBE ")), done.stderr
+
+
+def test_the_demo_shows_production_error_pages_and_logs_the_traceback(demo_probe):
+    found, stderr = demo_probe
+    assert found["debug"] is False
+    status, html = found["pages"]["/probe/boom/"]
+    assert status == 500
+    assert "Something went wrong" in html and 'href="/static/promoter/app.css"' in html
+    for internal in ("Traceback", "the probe&#x27;s view failed", "RuntimeError", "SECRET_KEY",
+                     "INSTALLED_APPS", "DEBUG = True", "settings"):  # fmt: skip
+        assert internal not in html, internal
+    # The traceback goes to the terminal instead, through the django.request logger.
+    assert "ERROR django.request Internal Server Error: /probe/boom/" in stderr
+    assert "Traceback (most recent call last)" in stderr
+    assert "RuntimeError: the probe's view failed" in stderr
+    status, html = found["pages"]["/no/such/page/"]
+    assert status == 404
+    assert "Page not found" in html and "Promoter" in html
+    for internal in ("URLconf", "p/&lt;slug:slug&gt;", "healthz", "invitations/", "DEBUG"):
+        assert internal not in html, internal
+
+
+def test_the_demo_on_another_port_mails_links_to_that_port(demo_probe):
+    found, _ = demo_probe
+    assert found["site_url"] == "http://127.0.0.1:8080"
+    for link in found["links"]:
+        assert link.startswith("http://127.0.0.1:8080/"), link
+
+
+def test_the_demo_keeps_a_site_url_set_in_the_environment():
+    from promoter.cli import demo_environment
+
+    assert demo_environment(["--port", "8080"], {})["SITE_URL"] == "http://127.0.0.1:8080"
+    assert demo_environment(["--port=8081", "--responses", "9"], {})["SITE_URL"] == (
+        "http://127.0.0.1:8081"
+    )
+    assert demo_environment([], {})["SITE_URL"] == "http://127.0.0.1:8000"
+    assert demo_environment(["--host", "::1", "--port", "9000"], {})["SITE_URL"] == (
+        "http://[::1]:9000"
+    )
+    assert demo_environment(["--host", "::"], {})["SITE_URL"] == "http://127.0.0.1:8000"
+    tunnel = {"SITE_URL": "https://feedback.example.com"}
+    assert "SITE_URL" not in demo_environment(["--port", "8080"], tunnel)
