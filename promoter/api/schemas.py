@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import Field, StrictInt, field_validator
 
 from promoter.core.inputs import utc
+from promoter.people.properties import check_properties
 
 HookEvent = Literal["response.created", "response.updated", "response.tagged"]
 
@@ -67,6 +68,8 @@ class PersonIn(Schema):
     locale: str = Field("", max_length=35)
     signed_up_at: datetime.datetime | None = None
 
+    _properties = field_validator("properties", mode="before")(check_properties)
+
     @field_validator("signed_up_at")
     @classmethod
     def _in_utc(cls, value: datetime.datetime | None) -> datetime.datetime | None:
@@ -77,6 +80,11 @@ class PersonPatch(Schema):
     email: str | None = Field(None, max_length=254)
     properties: dict[str, Any] | None = Field(None, description="Merged into the stored ones.")
     locale: str | None = Field(None, max_length=35)
+
+    @field_validator("properties", mode="before")
+    @classmethod
+    def _properties(cls, value: Any) -> dict[str, Any] | None:
+        return None if value is None else check_properties(value)
 
 
 # Responses ----------------------------------------------------------------------------------
@@ -115,6 +123,8 @@ class PersonRefIn(Schema):
     external_id: str | None = Field(None, max_length=255)
     email: str | None = Field(None, max_length=254)
     properties: dict[str, Any] = {}
+
+    _properties = field_validator("properties", mode="before")(check_properties)
 
 
 class ResponseIn(Schema):

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from promoter.core.errors import ApplicationError
+from promoter.people.properties import properties_problem
 
 MAX_ROWS = 10_000
 RESERVED = {"email", "name", "id", "locale"}
@@ -98,6 +99,14 @@ def parse(text: str | bytes) -> list[Row]:
         }
         if record.get("name"):
             properties["name"] = record["name"]
+        problem = properties_problem(properties)  # the limits of every API
+        if problem:
+            where = f"Row {number}" if header else f"Line {number}"
+            raise ApplicationError(
+                code="invalid",
+                detail=f"{where}: {problem}. Nothing was scheduled.",
+                fields={"people": f"row {number}"},
+            )
         rows.append(
             Row(
                 email=email,

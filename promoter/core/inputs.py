@@ -102,10 +102,14 @@ def _refuse_constant(name: str) -> Any:
 
 
 def loads(body: bytes | str) -> Any:
-    """Parse a JSON body strictly: UTF-8 only, no ``NaN``/``Infinity`` literals. Raise
-    ValueError (UnicodeDecodeError included) when it is not JSON."""
+    """Parse a JSON body strictly: UTF-8 only, no ``NaN``/``Infinity`` literals, nesting no
+    deeper than the parser's recursion allows. Raise ValueError (UnicodeDecodeError included)
+    when it is not JSON."""
     text = body.decode("utf-8") if isinstance(body, bytes) else body
-    return json.loads(text, parse_constant=_refuse_constant)
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:  # thousands of nested [ or {: no API takes more than a few levels
+        raise ValueError("is nested too deeply") from None
 
 
 def body_too_large(*, length: int | None = None, limit: int) -> ApplicationError:

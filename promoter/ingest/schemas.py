@@ -21,10 +21,8 @@ from pydantic import (
 )
 
 from promoter.core.inputs import utc
+from promoter.people.properties import check_properties
 
-MAX_PROPERTIES = 100
-MAX_PROPERTY_NAME = 100
-MAX_PROPERTY_VALUE = 1000
 _ANONYMOUS_ID = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
@@ -83,31 +81,10 @@ class UserIn(Schema):
     def _aware(cls, value: datetime.datetime | None) -> datetime.datetime | None:
         return utc(value)  # naive is UTC; +21:53 is legal ISO 8601 but not in PostgreSQL
 
-    @field_validator("properties")
+    @field_validator("properties", mode="before")
     @classmethod
-    def _properties(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(value) > MAX_PROPERTIES:
-            raise ValueError(f"at most {MAX_PROPERTIES} properties ({len(value)} sent)")
-        for name, item in value.items():
-            _no_nul(name, "property names")
-            if not name.strip() or len(name) > MAX_PROPERTY_NAME:
-                raise ValueError(f"property names must be 1-{MAX_PROPERTY_NAME} characters")
-            if isinstance(item, dict | list | tuple):
-                raise ValueError(
-                    f"property {name!r}: nested objects and lists are not accepted; "
-                    "send strings, numbers, booleans or null"
-                )
-            if item is not None and not isinstance(item, str | int | float | bool):
-                raise ValueError(f"property {name!r} has an unsupported type")
-            if isinstance(item, str):
-                _no_nul(item, f"property {name!r}")
-                if len(item) > MAX_PROPERTY_VALUE:
-                    raise ValueError(
-                        f"property {name!r} is longer than {MAX_PROPERTY_VALUE} characters"
-                    )
-            if isinstance(item, float) and item != item:  # NaN cannot be stored as JSON
-                raise ValueError(f"property {name!r} is not a number")
-        return value
+    def _properties(cls, value: Any) -> dict[str, Any]:
+        return check_properties(value)  # the limits of every API (promoter/people/properties.py)
 
 
 class IdentityIn(Schema):

@@ -32,6 +32,7 @@ from promoter.accounts.models import Project
 from promoter.analytics import rollups
 from promoter.core.errors import ApplicationError
 from promoter.people.models import EndUser
+from promoter.people.properties import MAX_PROPERTIES, MAX_PROPERTY_VALUE, property_name_problem
 from promoter.people.statecache import project_people_changed
 from promoter.responses.models import Channel, Response, ResponseTag, Tag
 from promoter.surveys.models import Survey
@@ -312,6 +313,26 @@ def _norm(header: str) -> str:
     return " ".join(header.strip().lower().split())
 
 
+def _check_property_columns(properties: Mapping[str, int]) -> None:
+    """Refuse a file whose property columns break the limits of every API
+    (promoter/people/properties.py): too many, or a name no API takes."""
+    if len(properties) > MAX_PROPERTIES:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"The file has {len(properties)} columns that would become properties; a "
+            f"person has at most {MAX_PROPERTIES}. Remove the columns you do not need.",
+            fields={"file": f"at most {MAX_PROPERTIES} property columns"},
+        )
+    for name in properties:
+        problem = property_name_problem(name)
+        if problem:
+            raise ApplicationError(
+                code="invalid",
+                detail=f"The column {name[:40]!r} cannot become a property: {problem}.",
+                fields={"file": problem},
+            )
+
+
 def _columns(
     header: list[str], mapping: Mapping[str, str]
 ) -> tuple[dict[str, int], dict[str, int]]:
@@ -408,6 +429,7 @@ class Checker:
                 code="invalid", detail="The file is empty.", fields={"file": "empty"}
             ) from None
         fields, properties = _columns(header, mapping or {})
+        _check_property_columns(properties)
         missing = [name for name in ("score", "created_at") if name not in fields]
         if missing:
             names = " and ".join(name.replace("_", " ") for name in missing)
@@ -522,6 +544,15 @@ class Checker:
                 item = values[index].strip()
                 if item:
                     props[name] = item
+                    if len(item) > MAX_PROPERTY_VALUE:
+                        errors.append(
+                            f"property {name!r} is longer than {MAX_PROPERTY_VALUE} characters"
+                        )
+            if errors:
+                self.invalid += 1
+                if len(problems) < MAX_PROBLEMS:
+                    problems.append(f"Row {number}: " + "; ".join(errors) + ".")
+                continue
             name_value = values[i_name].strip()
             if name_value:
                 props["name"] = name_value

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 
 from promoter.core.inputs import loads, unstorable
+from promoter.people.properties import properties_problem
 
 _PART = re.compile(r"\[([^\]]*)\]")
 
@@ -182,25 +183,14 @@ def boolean(params: Mapping[str, Any], name: str) -> bool | None:
 
 
 def mapping(params: Mapping[str, Any], name: str) -> dict[str, Any] | None:
-    """A map of properties: string keys, scalar values (strings, numbers, booleans)."""
+    """A map of properties, within the limits of every API (promoter/people/properties.py)."""
     value = params.get(name)
     if value is None or value == "":
         return None
-    if not isinstance(value, dict):
-        raise Invalid({name: "must be an object of properties"})
-    if len(value) > 100:
-        raise Invalid({name: "must have at most 100 properties"})
-    clean: dict[str, Any] = {}
-    for key, item in value.items():
-        key = str(key)
-        if not key or len(key) > 255 or "\x00" in key:
-            raise Invalid({name: f"has an invalid property name {key[:40]!r}"})
-        if isinstance(item, dict | list):
-            raise Invalid({name: f"property {key[:40]!r} must be a string, number or boolean"})
-        if isinstance(item, str) and ("\x00" in item or len(item) > 1000):
-            raise Invalid({name: f"property {key[:40]!r} is too long or has a null byte"})
-        clean[key] = item
-    return clean
+    problem = properties_problem(value)
+    if problem:
+        raise Invalid({name: problem})
+    return dict(value)
 
 
 def strings(params: Mapping[str, Any], name: str) -> list[str]:

@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from promoter.accounts.services import api_key_create
 from promoter.people.models import EndUser
+from promoter.people.services import Identity, end_user_upsert
 from promoter.responses.models import Response
 from promoter.surveys.models import Survey
 from promoter.tests.fuzzing import refused
@@ -162,6 +164,8 @@ def test_wrong_types_are_refused_naming_the_field(world, api, change, field):
         b"\xef\xbb\xbf{}",
         b'{"score": NaN}',
         b'{"score": Infinity}',
+        b"[" * 5000,
+        b'{"a":' * 5000,
     ],
 )
 def test_malformed_json_is_refused_naming_the_body(world, api, raw):
@@ -205,3 +209,38 @@ def test_a_created_at_with_a_large_offset_is_stored_in_utc(world, api):
     reply = api.post("/api/v1/responses", json.dumps(body), "application/json")
     assert reply.status_code == 201, reply.content
     assert Response.objects.get().created_at.isoformat() == "2026-03-01T03:30:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("properties", "problem"),
+    [
+        ({"plan": {"tier": "pro"}}, "nested objects and lists are not accepted"),
+        ({"tags": ["a", "b"]}, "nested objects and lists are not accepted"),
+        ({f"p{i}": "v" * 2000 for i in range(150)}, "at most 100 properties"),
+        ({"note": "v" * 1001}, "longer than 1000 characters"),
+        ({"": "blank"}, "property names must be"),
+        ({"n" * 256: "v"}, "property names must be"),
+    ],
+)
+def test_person_properties_have_the_limits_of_every_api(world, api, properties, problem):
+    # The probe: POST /people took nested properties, and 150 properties of 2,000 characters,
+    # that the widget refuses (promoter/people/properties.py holds the one set of limits).
+    for method, path, body, field in (
+        ("post", "/api/v1/people", {"external_id": "u1", "properties": properties}, "properties"),
+        (
+            "post",
+            "/api/v1/responses",
+            _response(world, person={"external_id": "u1", "properties": properties}),
+            "person.properties",
+        ),
+    ):
+        reply = getattr(api, method)(path, json.dumps(body), "application/json")
+        refused(reply, 400, field)
+        assert problem in reply.json()["fields"][field]
+    _nothing_stored()
+    end_user_upsert(project=world.alpha, identity=Identity(external_id="u2"), now=timezone.now())
+    reply = api.patch(
+        "/api/v1/people/id:u2", json.dumps({"properties": properties}), "application/json"
+    )
+    refused(reply, 400, "properties")
+    assert EndUser.objects.get(external_id="u2").properties == {}

@@ -119,6 +119,19 @@ def test_missing_columns_are_all_named_with_what_the_header_has(world, tmp_path)
     assert "--map score=<column> --map created_at=<column>" in message
 
 
+def test_more_property_columns_than_a_person_may_have_are_refused(world, tmp_path):
+    # The limits of every API (promoter/people/properties.py): at most 100 properties.
+    extra = ",".join(f"p{i}" for i in range(101))
+    data = f"Email,Score,Response Timestamp,{extra}\nann@example.com,9,1763630000{',x' * 101}\n"
+    _refused(tmp_path, data.encode(), "columns that would become properties")
+
+
+def test_a_property_value_over_the_limit_names_its_row(world, tmp_path):
+    data = HEADER + ROWS[0] + f"r-2,bob@example.com,3,,1763640000,{'x' * 1001}\n"
+    message = _refused(tmp_path, data.encode(), "Row 3: property 'Plan' is longer than 1000")
+    assert "Row 2" not in message
+
+
 def test_a_mapped_column_that_is_not_there_is_named(world, tmp_path):
     with pytest.raises(CommandError, match="No column 'Rating' in the file"):
         _import(tmp_path, GOOD.encode(), map=["score=Rating"])

@@ -71,6 +71,11 @@ def _refused(reply: Any, status: int, field: str) -> dict[str, Any]:
         ({"email": "a@example.com", "send": "maybe"}, "send"),
         ({"email": "a@example.com", "properties": "plan=pro"}, "properties"),
         ({"email": "a@example.com", "properties": {"a": {"b": 1}}}, "properties"),
+        (
+            {"email": "a@example.com", "properties": {f"p{i}": "v" * 2000 for i in range(150)}},
+            "properties",
+        ),
+        ({"email": "a@example.com", "properties": {"note": "v" * 1001}}, "properties"),
         ({"email": ["a@example.com"]}, "email"),
         ({"email": "not an address"}, "email"),
         ({"email": "a@example.com", "channel": "sms"}, "channel"),
@@ -147,6 +152,8 @@ def test_a_nul_in_a_path_is_422_naming_it(wire, person, path, field):
         (b'{"email": "a@example.com", "delay": Infinity}', "application/json"),
         (b"[1, 2]", "application/json"),
         (b"\xef\xbb\xbf{}", "application/json"),
+        (b"[" * 5000, "application/json"),  # was a RecursionError, a 500
+        (b'{"email":' * 5000, "application/json"),
     ],
 )
 def test_a_body_that_is_not_a_json_object_is_422(wire, raw, content_type):
