@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "promoter.api.auth.LastUsedMiddleware",
 ]
 if "replica" in DATABASES:
     MIDDLEWARE.append("promoter.core.replica.ReplicaPinMiddleware")

@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import datetime
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from promoter.accounts.models import ApiKey
@@ -40,7 +42,7 @@ def key_from(request: HttpRequest) -> str:
 
 def authenticate(request: HttpRequest) -> ApiKey:
     """Return the request's live API key, or raise 401 (403 for a write with a read-only
-    key). Records when the key was last used, at most once a minute."""
+    key). When the call succeeds, :class:`LastUsedMiddleware` records that the key was used."""
     key = key_from(request)
     if text_problem(key):  # a NUL cannot name a key, and the database would refuse it
         key = ""
@@ -54,14 +56,33 @@ def authenticate(request: HttpRequest) -> ApiKey:
     if api_key.read_only and request.method not in SAFE_METHODS:
         raise ApplicationError(code="read_only", detail="This API key can only read.", status=403)
     _rate_limit(api_key)
-    now = timezone.now()
+    request.api_key_used = api_key  # type: ignore[attr-defined]
+    return api_key
+
+
+def api_key_touch(*, api_key: ApiKey, now: datetime.datetime) -> None:
+    """Record that ``api_key`` was used ``now``, at most once a minute (a conditional
+    UPDATE, so concurrent requests write the row once)."""
     stale = now - LAST_USED_RESOLUTION
     if api_key.last_used_at is None or api_key.last_used_at < stale:
-        # Conditional, so concurrent requests write the row once a minute at most.
         ApiKey.objects.filter(pk=api_key.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
         ).update(last_used_at=now)
-    return api_key
+
+
+class LastUsedMiddleware:
+    """Record the API key's last use once its call succeeded: a refused call writes nothing
+    (docs/security.md), not even the key's use."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        api_key = getattr(request, "api_key_used", None)
+        if api_key is not None and response.status_code < 400:
+            api_key_touch(api_key=api_key, now=timezone.now())
+        return response
 
 
 def _rate_limit(api_key: ApiKey) -> None:

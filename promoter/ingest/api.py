@@ -12,6 +12,7 @@ import functools
 import hmac
 import logging
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from promoter.accounts.models import Project
-from promoter.core.clients import client_address
+from promoter.core.clients import client_scope
 from promoter.core.errors import ApplicationError, database_errors, database_unavailable
 from promoter.core.ids import user_hash_for
 from promoter.core.inputs import StrictParser, parse_failure
@@ -39,6 +40,7 @@ from promoter.people.models import EndUser
 from promoter.people.services import (
     Identity,
     can_insert_first,
+    end_user_changes,
     end_user_find,
     end_user_insert,
     end_user_upsert,
@@ -169,7 +171,7 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
 def _admit(request: HttpRequest, project: Project) -> None:
     """Refuse a browser at an origin the project does not allow, then count the call."""
     check_origin(request, project.allowed_origins or [])
-    rate_limit(key=project.public_key, address=client_address(request))
+    rate_limit(key=project.public_key, address=client_scope(request))
 
 
 def _unknown_key() -> ApplicationError:
@@ -258,14 +260,15 @@ def _record(
     service that stores it."""
     config, lookup_, survey = _config_and_survey(request, payload, payload.survey)
     project = config.project
-    person = _person(project, _identity(project, payload), lookup_)
-    row = create(
-        survey=survey,
-        end_user=person,
-        channel=payload.channel,
-        now=timezone.now(),
-        public_id=payload.id,
-    )
+    identity = _identity(project, payload)
+    known = _known(project, identity, lookup_)
+    now = timezone.now()
+    # An id used for someone else is refused after the person was written: both or neither.
+    with _together(known, identity, now):
+        person = _person(project, identity, known, now)
+        row = create(
+            survey=survey, end_user=person, channel=payload.channel, now=now, public_id=payload.id
+        )
     if shown:
         _hold_while_shown(person, timezone.now())
     else:  # dismissed: the hold ends, and another survey (an event's) may be offered at once
@@ -282,16 +285,36 @@ def _hold_while_shown(person: EndUser, now: datetime.datetime) -> None:
         EndUser.objects.filter(pk=person.pk).update(offered_until=until)
 
 
-def _person(project: Project, identity: Identity, lookup_: PersonLookup) -> EndUser:
-    """Return the person ``identity`` names, created or updated as needed; a person who is
-    cached costs no read, and one who is not is cached for the next call."""
+def _known(project: Project, identity: Identity, lookup_: PersonLookup) -> EndUser | None:
+    """Return the person ``identity`` names as stored now (None: not known yet), writing
+    nothing: a person who is cached costs no read, and one who is not is cached for the next
+    call (before any write, which makes the entry stale at once)."""
     person = lookup_.person()
     if person is None:
         person = end_user_find(project=project, identity=identity)
-        lookup_.store_person(person)  # before any write, which makes it stale at once
+        lookup_.store_person(person)
+    return person
+
+
+def _person(
+    project: Project, identity: Identity, known: EndUser | None, now: datetime.datetime
+) -> EndUser:
+    """Return the person ``identity`` names, created or updated as needed from ``known``
+    (what :func:`_known` returned)."""
     return end_user_upsert(
-        project=project, identity=identity, now=timezone.now(), existing=person, looked_up=True
+        project=project, identity=identity, now=now, existing=known, looked_up=True
     )
+
+
+def _together(
+    known: EndUser | None, identity: Identity, now: datetime.datetime, *, always: bool = False
+) -> AbstractContextManager[Any]:
+    """Return a transaction when writing the person may be followed by a refusal (or when
+    ``always``): a refused call then writes nothing. A known, unchanged person is not written,
+    and a single INSERT needs no transaction."""
+    if always or known is None or end_user_changes(person=known, identity=identity, now=now):
+        return transaction.atomic()
+    return nullcontext()
 
 
 def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str, Any]:
@@ -454,12 +477,11 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
     identity = _identity(project, payload, locale=payload.locale)
     check_score(survey=survey, score=payload.score)
     clean_comment(payload.comment)  # refuse bad input before anything is written
-    person = _person(project, identity, lookup_)
+    known = _known(project, identity, lookup_)
     sentiment = sentiment_for(payload.comment)
     fields: dict[str, Any] = {
         "public_id": payload.id,
         "survey": survey,
-        "end_user": person,
         "score": payload.score,
         "comment": payload.comment,
         "locale": payload.locale,
@@ -473,14 +495,15 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
     routes: list[Rule] = []
     if config.has_routes:
         routes = routes_for(project_id=project.pk, events=[Event.CREATED, Event.TAGGED])
-    if not autotag_rules and not routes:  # the common case: one INSERT, no transaction
-        response, created = response_create(**fields, now=timezone.now())
-    else:
-        # The response, its tags and its deliveries are stored together or not at all.
-        with transaction.atomic():
-            response, created = response_create(**fields, now=timezone.now())
-            if created:
-                response_stored(response=response, autotag_rules=autotag_rules, routes=routes)
+    now = timezone.now()
+    # The common case is one INSERT, without a transaction. Otherwise the person, the
+    # response, its tags and its deliveries are stored together or not at all: a response id
+    # used for someone else is refused (409) after the person was written.
+    with _together(known, identity, now, always=bool(autotag_rules or routes)):
+        person = _person(project, identity, known, now)
+        response, created = response_create(**fields, end_user=person, now=now)
+        if created and (autotag_rules or routes):
+            response_stored(response=response, autotag_rules=autotag_rules, routes=routes)
     return Status(201 if created else 200, _response_out(response, survey))
 
 
@@ -496,12 +519,14 @@ def response_comment(
     project = config.project
     identity = _identity(project, payload)
     clean_comment(payload.comment)
-    person = _person(project, identity, lookup_)
-    response = (
-        Response.objects.select_related("survey")
-        .filter(project=project, public_id=response_id, end_user=person)
-        .first()
-    )
+    known = _known(project, identity, lookup_)
+    response = None
+    if known is not None:  # a person never seen has no response: nothing to look up
+        response = (
+            Response.objects.select_related("survey")
+            .filter(project=project, public_id=response_id, end_user=known)
+            .first()
+        )
     if response is None:
         raise ApplicationError(
             code="unknown_response",
@@ -510,10 +535,12 @@ def response_comment(
             status=404,
         )
     sentiment = sentiment_for(payload.comment)
+    now = timezone.now()
     with transaction.atomic():
+        _person(project, identity, known, now)
         before = response.comment
         response_comment_set(
-            response=response, comment=payload.comment, now=timezone.now(), sentiment=sentiment
+            response=response, comment=payload.comment, now=now, sentiment=sentiment
         )
         if response.comment != before:
             response_changed(response=response)

@@ -86,7 +86,11 @@ def end_user_find(*, project: Project, identity: Identity) -> EndUser | None:
     return pick(list(end_users_matching(project=project, identity=identity)), identity)
 
 
-def _changes(person: EndUser, identity: Identity, now: datetime.datetime) -> dict[str, Any]:
+def end_user_changes(
+    *, person: EndUser, identity: Identity, now: datetime.datetime
+) -> dict[str, Any]:
+    """Return the fields :func:`end_user_upsert` would write for the known ``person`` named
+    by ``identity`` ``now`` (empty: it writes nothing)."""
     changes: dict[str, Any] = {}
     if identity.external_id and person.external_id != identity.external_id:
         changes["external_id"] = identity.external_id
@@ -138,7 +142,7 @@ def end_user_upsert(
             )
         people_changed(project.pk, [person])
         return person
-    changes = _changes(person, identity, now)
+    changes = end_user_changes(person=person, identity=identity, now=now)
     if changes:
         before = _Identifiers(person.external_id, person.email, person.anonymous_id)
         for name, value in changes.items():

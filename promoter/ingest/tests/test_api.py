@@ -12,6 +12,7 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
+from promoter.accounts.services import api_key_create
 from promoter.core.ids import user_hash_for
 from promoter.people.models import EndUser
 from promoter.responses.models import Decline, Display, Response
@@ -497,6 +498,17 @@ def test_calls_over_the_rate_limit_get_429_with_retry_after(world, client, setti
         assert ask(client, world).status_code == 200
 
 
+def test_an_ipv6_caller_is_counted_with_its_whole_64(world, client, settings):
+    # One host may use any of the 2^64 addresses of its network: each alone has no budget.
+    settings.INGEST_RATE_LIMIT_PER_MINUTE = 3
+    with time_machine.travel(NOW, tick=False):
+        codes = [
+            ask(client, world, REMOTE_ADDR=f"2001:db8:1:2::{n}").status_code for n in range(1, 5)
+        ]
+        assert codes == [200, 200, 200, 429]
+        assert ask(client, world, REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
+
+
 def test_behind_a_trusted_proxy_the_forwarded_address_is_limited(world, client, settings):
     settings.INGEST_RATE_LIMIT_PER_MINUTE = 1
     settings.TRUSTED_PROXY_COUNT = 1
@@ -539,11 +551,14 @@ def test_a_response_costs_at_most_6_queries(world, django_assert_max_num_queries
     ask(client, world)
     survey = str(nps(world).public_id)
     user = {"id": "u1", "properties": {"plan": "pro"}}
-    # survey, person (+ UPDATE when changed), auto-tag rules, routing rules, INSERT; with no
-    # rule to apply, no transaction either.
-    with django_assert_max_num_queries(6):
+    # survey, person, auto-tag rules, routing rules, the person's UPDATE and the INSERT. A
+    # changed person is written in one transaction with the response (a response id used by
+    # someone else is refused after it, and a refused call writes nothing): in the test's own
+    # transaction, its savepoint and the INSERT's are four statements more.
+    with django_assert_max_num_queries(10):
         assert answer(client, world, user=user, survey=survey).status_code == 201
-    with django_assert_max_num_queries(5):  # nothing changed about the person: no UPDATE
+    # Nothing changed about the person: no UPDATE, and a single INSERT needs no transaction.
+    with django_assert_max_num_queries(5):
         assert answer(client, world, user=user, survey=survey).status_code == 201
 
 
@@ -658,3 +673,34 @@ def test_a_dismissal_ends_the_hold_but_not_for_a_page_that_decided_before_it(wor
         assert EndUser.objects.get(pk=person.pk).offered_until is None
         fresh = _offer_claim(person, survey, NOW, contact_history(person))
         assert fresh is None  # a decision that saw the decline may claim the freed hold
+
+
+def test_a_comment_refused_for_someone_elses_response_creates_nobody(world, client):
+    # The probe: PATCH another person's response with a user id never seen answered 404, yet
+    # the refused call had created that person (docs/security.md, "Refused calls").
+    rid = str(uuid.uuid4())
+    assert answer(client, world, id=rid, user={"id": "u1"}).status_code == 201
+    before = EndUser.objects.count()
+    refused = patch(
+        client,
+        f"responses/{rid}",
+        {
+            "key": world.alpha.public_key,
+            "user": {"id": "intruder", "properties": {"plan": "free"}},
+            "comment": "not mine",
+        },
+    )
+    assert refused.status_code == 404 and refused.json()["code"] == "unknown_response"
+    assert EndUser.objects.count() == before
+    key = api_key_create(project=world.alpha, name="probe").secret
+    probe = client.get("/api/v1/people/id:intruder", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert probe.status_code == 404
+    assert Response.objects.get(public_id=rid).comment == ""
+
+
+def test_a_response_id_used_by_someone_else_leaves_no_new_person(world, client):
+    rid = str(uuid.uuid4())
+    assert answer(client, world, id=rid, user={"id": "u1"}).status_code == 201
+    reused = answer(client, world, id=rid, user={"id": "newcomer", "properties": {"a": 1}})
+    assert reused.status_code == 409
+    assert not EndUser.objects.filter(external_id="newcomer").exists()
