@@ -12,11 +12,12 @@ widget's throttles count it too.
 from __future__ import annotations
 
 import datetime
+import hmac
 import logging
 import smtplib
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from email.utils import formataddr, make_msgid
 from typing import Any
 
@@ -38,10 +39,11 @@ from promoter.channels.models import (
     InvitationStatus,
 )
 from promoter.core.errors import ApplicationError
+from promoter.core.zones import zone
 from promoter.ingest.selectors import rules_for
 from promoter.integrations.services import response_changed, response_stored
 from promoter.people.models import EndUser
-from promoter.people.services import Identity, end_user_upsert
+from promoter.people.services import Identity, end_user_find, end_user_upsert
 from promoter.people.statecache import person_ids_changed
 from promoter.responses.models import Channel, Display, Response
 from promoter.responses.selectors import contact_history
@@ -242,11 +244,10 @@ def why_not_now(invitation: Invitation, now: datetime.datetime) -> str | None:
         return "no e-mail address"
     survey = invitation.survey
     history = contact_history(person)
-    # Whoever scheduled this invitation chose e-mail: the survey's channel switches are for
-    # what shows by itself in apps, but its throttles and the fatigue guard hold.
-    rules = replace(rules_for(survey), channels=("email",))
+    # The survey must still take e-mail answers (active, e-mail channel on: its answer pages
+    # refuse otherwise), and its throttles and the fatigue guard hold.
     verdict = evaluate(
-        rules=rules,
+        rules=rules_for(survey),
         person=Person(
             key=f"id:{person.external_id}" if person.external_id else f"email:{person.email}",
             properties={**person.properties, **invitation.properties},
@@ -427,6 +428,22 @@ def invitation_opened(*, invitation: Invitation, now: datetime.datetime) -> None
     Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=now)
 
 
+def link_person_email(*, survey: Survey, email: str, signature: str) -> str:
+    """Return the e-mail a survey's public link may name its person by, or "" for an
+    anonymous answer: none when the survey takes anonymous link answers only, and only with
+    a valid signature (:func:`links.link_signature`) when the project verifies identities."""
+    if not email or survey.link_anonymous:
+        return ""
+    project = survey.project
+    if project.require_identity_verification:
+        expected = links.link_signature(
+            secret=project.secret, survey_id=survey.public_id, email=email
+        )
+        if not hmac.compare_digest(signature.strip().lower(), expected):
+            return ""
+    return email
+
+
 def link_answer(
     *,
     survey: Survey,
@@ -435,14 +452,16 @@ def link_answer(
     locale: str = "",
     now: datetime.datetime,
 ) -> Response:
-    """Record a score given on a survey's public link (anonymous, or as ``email``)."""
+    """Record a score given on a survey's public link: anonymous, or as ``email`` (which
+    :func:`link_person_email` allowed). A person who answered this survey within its re-survey
+    delay is refused (409) and nothing is written."""
     check_score(survey=survey, score=score)
-    person = None
-    if email:
-        person = end_user_upsert(
-            project=survey.project, identity=Identity(email=email, locale=locale), now=now
-        )
     with transaction.atomic():
+        person = None
+        if email:
+            identity = Identity(email=email, locale=locale)
+            _check_link_throttle(survey=survey, identity=identity, now=now)
+            person = end_user_upsert(project=survey.project, identity=identity, now=now)
         response, _ = response_create(
             public_id=uuid.uuid4(),
             survey=survey,
@@ -454,6 +473,29 @@ def link_answer(
         )
         response_stored(response=response)
     return response
+
+
+def _check_link_throttle(*, survey: Survey, identity: Identity, now: datetime.datetime) -> None:
+    """Refuse (409) a link answer from a person who answered ``survey`` within its re-survey
+    delay: the same throttle as the widget's and the e-mail invitations'."""
+    person = end_user_find(project=survey.project, identity=identity)
+    if person is None or survey.resurvey_after_days <= 0:
+        return
+    last = contact_history(person).last_response.get(survey.pk)
+    if last is None:
+        return
+    again = last + datetime.timedelta(days=survey.resurvey_after_days)
+    if now < again:
+        tz = zone(survey.project.timezone)
+        answered, next_day = last.astimezone(tz).date(), again.astimezone(tz).date()
+        raise ApplicationError(
+            code="throttled",
+            detail=f"You answered this survey on {answered:%B} {answered.day}, "
+            f"{answered.year}. Thank you! It takes a new answer from you from "
+            f"{next_day:%B} {next_day.day}, {next_day.year}.",
+            fields={"email": "answered lately"},
+            status=409,
+        )
 
 
 def link_comment(*, response: Response, comment: str, now: datetime.datetime) -> Response:

@@ -12,23 +12,30 @@ answer page records the score by a POST, sent by the page itself when a browser 
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.core import signing
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from promoter.channels import links, services
 from promoter.channels.models import Invitation
-from promoter.core.clients import client_address
+from promoter.core.clients import client_scope
 from promoter.core.errors import ApplicationError
-from promoter.responses.models import Response
+from promoter.core.inputs import unstorable
+from promoter.responses.models import Channel, Response
 from promoter.surveys.models import Survey
 from promoter.surveys.texts import resolve_texts
 
@@ -38,6 +45,79 @@ RESPONSE_SALT = "promoter.channels.link-response"
 
 def _invalid(request: HttpRequest, *, status: int = 404, why: str = "") -> HttpResponse:
     return render(request, "channels/invalid.html", {"why": why}, status=status)
+
+
+# A language tag as the survey texts are looked up by (en, pt-BR, zh-Hant-TW), as long as the
+# responses' locale column holds.
+_LOCALE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,4}$")
+MAX_LOCALE = 35
+MAX_EMAIL = 254
+
+
+class BadParameter(Exception):
+    """A parameter of a public page is wrong: a 400 page naming it."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name} {problem}")
+        self.name, self.problem = name, problem
+
+
+def public_page(
+    *methods: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Make a view a public survey page answering ``methods``: exempt from CSRF (the signed
+    token or the survey id in the URL is the capability), and refusing with a 400 page, before
+    anything is read or written, a parameter no database stores (NUL, a lone surrogate) or one
+    the view finds wrong (:class:`BadParameter`): the checks of every API."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            sent = {**dict(request.GET.lists()), **dict(request.POST.lists())}
+            found = unstorable(sent)
+            try:
+                if found is not None:
+                    raise BadParameter(found[0].split(".")[0], found[1])
+                return view(request, *args, **kwargs)
+            except BadParameter as exc:
+                return _invalid(
+                    request,
+                    status=400,
+                    why=f"This link is not valid: its {exc.name} {exc.problem}.",
+                )
+
+        return csrf_exempt(require_http_methods(list(methods))(checked))
+
+    return decorate
+
+
+def _locale(request: HttpRequest) -> str:
+    """Return the language the page is asked in: ``?locale=`` (refused when it is not a
+    language tag), else the browser's first choice (Accept-Language), else ""."""
+    given = request.GET.get("locale", "")
+    if given:
+        if len(given) > MAX_LOCALE or not _LOCALE.match(given):
+            raise BadParameter("locale", "must be a language tag such as en or pt-BR")
+        return given
+    for tag, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")[:200]):
+        if tag != "*" and len(tag) <= MAX_LOCALE and _LOCALE.match(tag):
+            return tag
+    return ""
+
+
+def _email(request: HttpRequest) -> str:
+    """Return the ``?email=`` a link names its person by (lower case), or ""; refused when it
+    is not an e-mail address."""
+    email = request.GET.get("email", "").strip().lower()
+    if not email:
+        return ""
+    try:
+        if len(email) > MAX_EMAIL:
+            raise ValidationError("too long")
+        validate_email(email)
+    except ValidationError:
+        raise BadParameter("email", "is not an e-mail address") from None
+    return email
 
 
 def _invitation(token: str) -> Invitation | None:
@@ -108,11 +188,21 @@ def _page(
     return render(request, "channels/answer.html", context, status=status)
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+def _closed(survey: Survey, channel: str) -> bool:
+    """Return whether ``survey`` no longer takes answers on ``channel``: switched off, or
+    that channel turned off in its settings."""
+    return not survey.is_active or channel not in (survey.channels or ())
+
+
+def _closed_page(request: HttpRequest) -> HttpResponse:
+    return _invalid(request, status=410, why="This survey is closed. Thank you all the same.")
+
+
+@public_page("GET", "HEAD", "POST")
 def email_answer(request: HttpRequest, token: str, score: int) -> HttpResponse:
     """A score button of an invitation: GET shows the answer page (which records the score
-    by POST when a browser opens it); POST records it and opens the comment page."""
+    by POST when a browser opens it); POST records it and opens the comment page. HEAD
+    answers like GET and records nothing, not even that the mail was opened."""
     invitation = _invitation(token)
     if invitation is None:
         return _invalid(request, why="This survey link is not valid: it may have been altered.")
@@ -120,9 +210,12 @@ def email_answer(request: HttpRequest, token: str, score: int) -> HttpResponse:
     chosen = _score(score, survey)
     if chosen is None:
         return _invalid(request, status=400, why="That score is not on this survey's scale.")
+    if _closed(survey, Channel.EMAIL):
+        return _closed_page(request)
     now = timezone.now()
-    if request.method == "GET":
-        services.invitation_opened(invitation=invitation, now=now)
+    if request.method != "POST":
+        if request.method == "GET":
+            services.invitation_opened(invitation=invitation, now=now)
         return _page(
             request,
             survey=survey,
@@ -136,57 +229,51 @@ def email_answer(request: HttpRequest, token: str, score: int) -> HttpResponse:
     return redirect("email-answer-page", token=token)
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+def _saved(request: HttpRequest) -> HttpResponse:
+    """Redirect to the page just posted to, saying it was saved (POST, redirect, GET: a
+    refresh does not send the comment again)."""
+    return redirect(f"{request.path}?saved=1")
+
+
+@public_page("GET", "POST")
 def email_answer_page(request: HttpRequest, token: str) -> HttpResponse:
     """The comment page of an invitation: add a comment, or change the score."""
     invitation = _invitation(token)
     if invitation is None:
         return _invalid(request, why="This survey link is not valid: it may have been altered.")
     survey = invitation.survey
+    if _closed(survey, Channel.EMAIL):
+        return _closed_page(request)
     response = Response.objects.filter(public_id=services.response_id_for(invitation)).first()
     if request.method == "POST":
         score = _score(request.POST.get("score", ""), survey)
-        if score is None and response is None:
-            return _page(
-                request,
-                survey=survey,
-                locale=invitation.locale,
-                score=None,
-                response=None,
-                action=request.path,
-                change_score=True,
-                status=400,
-                error="Choose a score first.",
-            )
-        try:
-            response = services.answer_comment(
-                invitation=invitation,
-                comment=request.POST.get("comment", ""),
-                score=score,
-                now=timezone.now(),
-            )
-        except ApplicationError as exc:
-            return _page(
-                request,
-                survey=survey,
-                locale=invitation.locale,
-                score=score,
-                response=response,
-                action=request.path,
-                change_score=True,
-                status=400,
-                error=exc.detail,
-            )
+        error = ""
+        if score is None and request.POST.get("score"):
+            error = "That score is not on this survey's scale."
+        elif score is None and response is None:
+            error = "Choose a score first."
+        else:
+            try:
+                services.answer_comment(
+                    invitation=invitation,
+                    comment=request.POST.get("comment", ""),
+                    score=score,
+                    now=timezone.now(),
+                )
+            except ApplicationError as exc:
+                error = exc.detail
+        if not error:
+            return _saved(request)
         return _page(
             request,
             survey=survey,
             locale=invitation.locale,
-            score=response.score,
+            score=score if score is not None else (response.score if response else None),
             response=response,
             action=request.path,
             change_score=True,
-            saved=True,
+            status=400,
+            error=error,
         )
     return _page(
         request,
@@ -196,11 +283,11 @@ def email_answer_page(request: HttpRequest, token: str) -> HttpResponse:
         response=response,
         action=request.path,
         change_score=True,
+        saved=response is not None and request.GET.get("saved") == "1",
     )
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+@public_page("GET", "POST")
 def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks to confirm (scanners open links); POST unsubscribes (also RFC 8058's
     one-click POST from the mail client's own Unsubscribe button)."""
@@ -225,7 +312,7 @@ def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 def _rate_limited(request: HttpRequest, survey: Survey) -> bool:
     window = int(time.time() // 60)
-    key = f"link:rl:{survey.pk}:{client_address(request)}:{window}"
+    key = f"link:rl:{survey.pk}:{client_scope(request)}:{window}"
     if cache.add(key, 1, timeout=70):
         return False
     try:
@@ -235,24 +322,33 @@ def _rate_limited(request: HttpRequest, survey: Survey) -> bool:
 
 
 def _link_survey(survey_id: str) -> Survey | None:
+    """Return the survey of a public link while it takes answers there (active, with the
+    link channel on), else None."""
     try:
         public_id = uuid.UUID(survey_id)
     except ValueError:
         return None
-    return (
+    survey = (
         Survey.objects.select_related("project").filter(public_id=public_id, is_active=True).first()
     )
+    return None if survey is None or _closed(survey, Channel.LINK) else survey
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+def _link_closed(request: HttpRequest) -> HttpResponse:
+    return _invalid(request, why="This survey does not exist or is closed.")
+
+
+@public_page("GET", "POST")
 def link_survey(request: HttpRequest, survey_id: str) -> HttpResponse:
-    """A survey's public link: anyone answers (``?email=`` names the person)."""
+    """A survey's public link: anyone answers, anonymously, or as the person ``?email=``
+    names when the link may name them (docs/email-surveys.md, "Link surveys")."""
     survey = _link_survey(survey_id)
     if survey is None:
-        return _invalid(request, why="This survey does not exist or is closed.")
-    email = request.GET.get("email", "").strip()[:254]
-    locale = request.GET.get("locale", "") or request.headers.get("Accept-Language", "")[:5]
+        return _link_closed(request)
+    locale = _locale(request)
+    email = services.link_person_email(
+        survey=survey, email=_email(request), signature=request.GET.get("sig", "")
+    )
     if request.method == "GET":
         return _page(
             request,
@@ -267,7 +363,17 @@ def link_survey(request: HttpRequest, survey_id: str) -> HttpResponse:
         response["Retry-After"] = "60"
         return response
     score = _score(request.POST.get("score", ""), survey)
+    error, status = "", 400
     if score is None:
+        error = "Choose a score."
+    else:
+        try:
+            answer = services.link_answer(
+                survey=survey, score=score, email=email, locale=locale, now=timezone.now()
+            )
+        except ApplicationError as exc:
+            error, status = exc.detail, exc.status
+    if error:
         return _page(
             request,
             survey=survey,
@@ -275,31 +381,16 @@ def link_survey(request: HttpRequest, survey_id: str) -> HttpResponse:
             score=None,
             response=None,
             action=request.get_full_path(),
-            status=400,
-            error="Choose a score.",
-        )
-    try:
-        answer = services.link_answer(
-            survey=survey, score=score, email=email, locale=locale, now=timezone.now()
-        )
-    except ApplicationError as exc:
-        return _page(
-            request,
-            survey=survey,
-            locale=locale,
-            score=score,
-            response=None,
-            action=request.get_full_path(),
-            status=400,
-            error=exc.detail,
+            status=status,
+            error=error,
         )
     token = signing.Signer(salt=RESPONSE_SALT).sign(answer.public_id.hex)
     return redirect("link-survey-comment", survey_id=survey_id, token=token)
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
+@public_page("GET", "POST")
 def link_survey_comment(request: HttpRequest, survey_id: str, token: str) -> HttpResponse:
+    """The comment page of an answer given on a survey's public link."""
     survey = _link_survey(survey_id)
     try:
         response_id = uuid.UUID(hex=signing.Signer(salt=RESPONSE_SALT).unsign(token))
@@ -329,15 +420,7 @@ def link_survey_comment(request: HttpRequest, survey_id: str, token: str) -> Htt
                 status=400,
                 error=exc.detail,
             )
-        return _page(
-            request,
-            survey=survey,
-            locale=locale,
-            score=response.score,
-            response=response,
-            action=request.path,
-            saved=True,
-        )
+        return _saved(request)
     return _page(
         request,
         survey=survey,
@@ -345,4 +428,5 @@ def link_survey_comment(request: HttpRequest, survey_id: str, token: str) -> Htt
         score=response.score,
         response=response,
         action=request.path,
+        saved=request.GET.get("saved") == "1",
     )

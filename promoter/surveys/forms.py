@@ -260,6 +260,7 @@ class SurveySettingsForm(forms.ModelForm):
             "anonymous_sampling_percent",
             "daily_cap",
             "cta_url",
+            "link_anonymous",
         ]
         labels = {
             "is_active": "Active",
@@ -271,6 +272,7 @@ class SurveySettingsForm(forms.ModelForm):
             "sampling_percent": "Sampling (% of eligible people)",
             "anonymous_sampling_percent": "Sampling of anonymous visitors (%)",
             "daily_cap": "Daily cap on responses",
+            "link_anonymous": "Link answers are anonymous",
         }
         help_texts = {
             "name": "Shown in the dashboard only.",
@@ -292,6 +294,9 @@ class SurveySettingsForm(forms.ModelForm):
             "who cannot be throttled as reliably. Default 100.",
             "daily_cap": "Stop asking once this many responses came in today (days in the "
             "project's timezone). Empty (the default): no cap.",
+            "link_anonymous": "On: answers on the survey's public link are anonymous, whatever "
+            "<code>?email=</code> the link carries. Off (the default): a link may name its "
+            "person, signed when the project verifies identities.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -318,7 +323,10 @@ class SurveySettingsForm(forms.ModelForm):
             self.initial.setdefault(name, look.get(name, ""))
 
     FIELDSETS = (
-        ("Survey", ("name", "is_active", "channels", "trigger_event", "delay_seconds")),
+        (
+            "Survey",
+            ("name", "is_active", "channels", "link_anonymous", "trigger_event", "delay_seconds"),
+        ),
         (
             "Who is asked, and how often",
             (

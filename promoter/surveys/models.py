@@ -72,6 +72,8 @@ class Survey(models.Model):
     anonymous_sampling_percent = models.PositiveSmallIntegerField(default=100)
     daily_cap = models.PositiveIntegerField(null=True, blank=True)
     channels = models.JSONField(default=default_channels, blank=True)
+    # Answers on the survey's public link are anonymous, whatever ?email= the link carries.
+    link_anonymous = models.BooleanField(default=False)
     look = models.JSONField(default=dict, blank=True)
     # Empty: shown on page load. Else shown only after `Promoter.track(<event>)`.
     trigger_event = models.CharField(max_length=100, blank=True)

@@ -36,6 +36,7 @@ SURVEY_EDITABLE_FIELDS = (
     "anonymous_sampling_percent",
     "daily_cap",
     "cta_url",
+    "link_anonymous",
     "channels",
     "targeting",
     "look",

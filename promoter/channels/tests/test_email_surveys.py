@@ -13,7 +13,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from promoter.channels import services
+from promoter.channels import links, services
 from promoter.channels.models import (
     Invitation,
     InvitationSource,
@@ -90,7 +90,11 @@ def test_an_invitation_arrives_with_working_signed_links(world, smtp, settings):
     comment_page = client.get(reply["Location"])
     assert 'name="comment"' in comment_page.content.decode()
     saved = client.post(reply["Location"], {"score": "6", "comment": "Exports time out"})
-    assert saved.status_code == 200 and "Thank you" in saved.content.decode()
+    # POST, redirect, GET: a refresh of the page does not send the comment again.
+    assert saved.status_code == 302 and saved["Location"].endswith("?saved=1")
+    shown = client.get(saved["Location"])
+    assert shown.status_code == 200 and "Thank you" in shown.content.decode()
+    assert "Exports time out" in shown.content.decode()
     response.refresh_from_db()
     assert (response.score, response.comment) == (6, "Exports time out")
     assert response.sentiment is not None
@@ -269,3 +273,119 @@ def test_link_surveys_are_rate_limited(world, settings):
     assert codes[:20] == [302] * 20
     assert codes[-1] == 429
     assert Response.objects.count() == 20
+
+
+def test_a_link_refuses_a_locale_that_is_no_language_tag_and_stores_nothing(world):
+    # The probe: ?locale= of 300 characters was stored in the 35-character column.
+    url = f"/l/{nps(world).public_id}/?email=bob@example.com&locale={'x' * 300}"
+    for method in ("get", "post"):
+        reply = getattr(Client(), method)(url, {"score": "9"} if method == "post" else None)
+        assert reply.status_code == 400 and "locale" in reply.content.decode()
+    assert not Response.objects.exists() and not EndUser.objects.exists()
+    # A real tag is kept, and the browser's first choice when there is none.
+    Client().post(f"/l/{nps(world).public_id}/?locale=pt-BR", {"score": "9"})
+    Client().post(
+        f"/l/{nps(world).public_id}/", {"score": "8"}, HTTP_ACCEPT_LANGUAGE="de-CH,de;q=0.9"
+    )
+    assert sorted(Response.objects.values_list("locale", flat=True)) == ["de-ch", "pt-BR"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["email=boss", "email=" + "a" * 250 + "@example.com", "email=a%00b@example.com", "x=%00"],
+)
+def test_every_link_parameter_is_checked_like_the_apis(world, query):
+    reply = Client().post(f"/l/{nps(world).public_id}/?{query}", {"score": "9"})
+    assert reply.status_code == 400
+    assert not Response.objects.exists() and not EndUser.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "channel"),
+    [({"channels": ["web"]}, "link"), ({"is_active": False}, "link")],
+)
+def test_a_link_survey_honours_its_channels_and_switch(world, change, channel):
+    # The probe: with the survey's channels set to web only, the link still recorded answers.
+    survey = nps(world)
+    for name, value in change.items():
+        setattr(survey, name, value)
+    survey.save()
+    url = f"/l/{survey.public_id}/"
+    assert Client().get(url).status_code == 404
+    assert Client().post(f"{url}?email=bob@example.com", {"score": "9"}).status_code == 404
+    assert not Response.objects.exists() and not EndUser.objects.exists()
+
+
+def test_a_named_person_who_answered_lately_is_refused_on_the_link(world):
+    survey = nps(world)
+    survey.resurvey_after_days = 30
+    survey.save()
+    url = f"/l/{survey.public_id}/?email=bob@example.com"
+    assert Client().post(url, {"score": "9"}).status_code == 302
+    again = Client().post(url, {"score": "2"})
+    assert again.status_code == 409 and "You answered this survey on" in again.content.decode()
+    assert Response.objects.count() == 1
+    assert Client().post(f"/l/{survey.public_id}/", {"score": "2"}).status_code == 302
+    later = timezone.now() + datetime.timedelta(days=31)
+    with time_machine.travel(later, tick=False):
+        assert Client().post(url, {"score": "6"}).status_code == 302
+    assert Response.objects.filter(end_user__email="bob@example.com").count() == 2
+
+
+def test_a_link_names_its_person_only_when_signed_if_identities_are_verified(world):
+    # The probe: the widget refused an unverified boss@, but the link recorded the answer as
+    # that person, for the integrations and their history to see.
+    project = world.alpha
+    project.require_identity_verification = True
+    project.save()
+    survey = nps(world)
+    url = f"/l/{survey.public_id}/?email=boss@example.com"
+    assert Client().post(url, {"score": "0"}).status_code == 302
+    assert Client().post(url + "&sig=" + "0" * 64, {"score": "1"}).status_code == 302
+    assert not EndUser.objects.exists()  # both stored as anonymous
+    assert list(Response.objects.values_list("end_user", flat=True)) == [None, None]
+    signed = links.link_url(survey.public_id, email="Boss@Example.com", secret=project.secret)
+    assert Client().post(path_of(signed), {"score": "2"}).status_code == 302
+    assert Response.objects.get(score=2).end_user.email == "boss@example.com"
+
+
+def test_a_survey_may_take_anonymous_link_answers_only(world):
+    survey = nps(world)
+    survey.link_anonymous = True
+    survey.save()
+    reply = Client().post(f"/l/{survey.public_id}/?email=bob@example.com", {"score": "9"})
+    assert reply.status_code == 302
+    assert Response.objects.get().end_user is None and not EndUser.objects.exists()
+
+
+def test_email_answers_stop_when_the_survey_is_off_or_email_is_not_its_channel(world, smtp):
+    invite(world)
+    assert send_due().sent == 1
+    score = path_of(next(u for u in links_of(smtp.wait_for(1)[0]) if "/e/" in u))
+    survey = nps(world)
+    for change in ({"channels": ["web", "link"]}, {"is_active": False}):
+        for name, value in change.items():
+            setattr(survey, name, value)
+        survey.save()
+        client = Client()
+        assert client.get(score).status_code == 410
+        assert client.post(score).status_code == 410
+        assert not Response.objects.exists()
+        survey.channels, survey.is_active = ["web", "email", "link"], True
+        survey.save()
+    # Nor does a new invitation go out while e-mail is off.
+    survey.channels = ["web"]
+    survey.save()
+    waiting = invite(world, email="ann@example.com")
+    assert send_due().skipped == 1
+    waiting.refresh_from_db()
+    assert "not enabled on email" in waiting.reason
+
+
+def test_a_head_request_on_a_score_link_answers_like_get_and_records_nothing(world, smtp):
+    invitation = invite(world)
+    assert send_due().sent == 1
+    score = path_of(next(u for u in links_of(smtp.wait_for(1)[0]) if "/e/" in u))
+    assert Client().head(score).status_code == 200
+    invitation.refresh_from_db()
+    assert invitation.opened_at is None and not Response.objects.exists()
