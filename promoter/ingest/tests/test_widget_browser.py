@@ -5,6 +5,7 @@ A missing browser is a failure, never a skip: `make test` installs chromium when
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -214,3 +215,35 @@ def test_event_triggered_csat_shows_a_five_point_scale(demo, page):
     buttons.first.wait_for(state="visible")
     assert buttons.count() == 5
     assert buttons.first.get_attribute("aria-label") == "1, Very unsatisfied"
+
+
+# Words that mean a value leaked into the text a person reads instead of being left out.
+STRAY = re.compile(r"\b(None|false|null|undefined|NaN|true)\b")
+
+
+@pytest.mark.parametrize(
+    ("score", "cta"),
+    [(2, True), (7, True), (10, True), (10, False)],
+    ids=["detractor", "passive", "promoter", "promoter-without-review-link"],
+)
+def test_every_step_of_the_widget_reads_without_a_stray_word(demo, page, score, cta):
+    # The thank-you step showed "false" to a detractor (and would show "null" to a promoter
+    # of a survey without a review link): its optional call-to-action was appended as is.
+    if not cta:
+        Survey.objects.filter(project=demo).update(cta_url="")
+    open_demo(page, "as=new")
+    dialog = page.locator('[data-promoter="dialog"]')
+    dialog.wait_for(state="visible")
+    seen = {"score": dialog.inner_text()}
+    with page.expect_response(lambda r: r.url.endswith("/i/v1/responses")):
+        page.locator(f'[data-promoter="score"][data-score="{score}"]').click()
+    page.locator('[data-promoter="comment"]').wait_for(state="visible")
+    seen["comment"] = dialog.inner_text()
+    page.locator('[data-promoter="comment"]').fill("Fine")
+    with page.expect_response(lambda r: "/i/v1/responses/" in r.url):
+        page.locator('[data-promoter="submit"]').click()
+    page.locator('[data-promoter="thanks"]').wait_for(state="visible")
+    seen["thanks"] = dialog.inner_text()
+    for step, text in seen.items():
+        assert not STRAY.search(text), (step, text)
+    assert page.locator('[data-promoter="cta"]').count() == (1 if cta and score == 10 else 0)

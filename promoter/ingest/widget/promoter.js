@@ -382,7 +382,7 @@ ${wide ? ".s{flex-wrap:wrap;justify-content:center}.sc{flex:0 0 calc((100% - 20p
     const page = (title, extra, kids) => {
       const h = el("h2", Object.assign({ id: "pq", text: title }, extra));
       body.textContent = "";
-      body.append(h, ...kids);
+      body.append(h, ...kids.filter(Boolean)); // a step's optional parts are false when absent
       return h;
     };
 
