@@ -1,5 +1,6 @@
 """People to survey from a CSV file or a pasted list: ``email`` (required), optional
-``name``, ``id`` (your user id) and ``locale``, every other column a property.
+``name`` (the person's), ``id`` (your user id) and ``locale``, every other column a property
+of their response.
 
 Every row is checked before anything is scheduled; a problem names its row, and then
 nothing is scheduled at all.
@@ -26,6 +27,7 @@ RESERVED = {"email", "name", "id", "locale"}
 class Row:
     email: str
     external_id: str = ""
+    name: str = ""
     locale: str = ""
     properties: dict[str, Any] = field(default_factory=dict)
 
@@ -97,8 +99,6 @@ def parse(text: str | bytes) -> list[Row]:
         properties = {
             k: v for k, v in record.items() if k not in RESERVED and k and v not in ("", None)
         }
-        if record.get("name"):
-            properties["name"] = record["name"]
         problem = properties_problem(properties)  # the limits of every API
         if problem:
             where = f"Row {number}" if header else f"Line {number}"
@@ -111,7 +111,8 @@ def parse(text: str | bytes) -> list[Row]:
             Row(
                 email=email,
                 external_id=record.get("id", ""),
-                locale=record.get("locale", ""),
+                name=record.get("name", "")[:255],
+                locale=record.get("locale", "")[:35],
                 properties=properties,
             )
         )

@@ -87,8 +87,30 @@ def invitation_schedule(
 ) -> Invitation:
     """Schedule an e-mail survey for the person ``identity`` names (an e-mail is required);
     return the invitation. A person with an invitation still waiting for this survey gets
-    that one moved to ``send_at`` instead of a second one."""
-    now = now or timezone.now()
+    that one moved to ``send_at`` instead of a second one. An invitation to send now that
+    may not go (:func:`why_not_now`) is skipped at once, with the reason."""
+    invitation, _skip = _schedule(
+        project=project,
+        survey=survey,
+        identity=identity,
+        source=source,
+        properties=properties,
+        send_at=send_at,
+        now=now or timezone.now(),
+    )
+    return invitation
+
+
+def _schedule(
+    *,
+    project: Project,
+    survey: Survey,
+    identity: Identity,
+    source: str,
+    properties: Mapping[str, Any] | None,
+    send_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> tuple[Invitation, Skip | None]:
     if survey.project_id != project.pk:
         raise ApplicationError(code="not_found", detail="No such survey.", status=404)
     if not identity.email:
@@ -98,6 +120,7 @@ def invitation_schedule(
             fields={"email": "required"},
         )
     when = send_at or now
+    skip = None
     with transaction.atomic():
         person = end_user_upsert(project=project, identity=identity, now=now)
         waiting = (
@@ -122,12 +145,31 @@ def invitation_schedule(
                 created_at=now,
             )
         if when <= now:
-            _send_on_commit(invitation.pk)
+            invitation.survey, invitation.end_user, invitation.project = survey, person, project
+            skip = why_not_now(invitation, now)
+            if skip is None:
+                _send_on_commit(invitation.pk)
+            else:
+                invitation.status, invitation.reason = InvitationStatus.SKIPPED, skip.detail[:300]
+                invitation.save(update_fields=["status", "reason"])
     logger.info(
         "invitation.scheduled",
         extra={"invitation": invitation.pk, "survey": survey.pk, "source": source},
     )
-    return invitation
+    return invitation, skip
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """What :func:`invitations_schedule_many` did: the invitations that wait to be sent (or
+    are being sent now), and per reason how many people were skipped at once."""
+
+    invitations: list[Invitation]
+    skipped: dict[str, int]
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
 
 
 def invitations_schedule_many(
@@ -137,26 +179,33 @@ def invitations_schedule_many(
     rows: list[Any],
     source: str,
     send_at: datetime.datetime | None = None,
-) -> list[Invitation]:
+) -> Scheduled:
     """Schedule an invitation per row of :func:`promoter.channels.people_csv.parse`, all or
-    none."""
+    none; those to send now that may not go are skipped at once and counted by reason."""
+    now = timezone.now()
+    scheduled: list[Invitation] = []
+    skipped: dict[str, int] = {}
     with transaction.atomic():
-        return [
-            invitation_schedule(
+        for row in rows:
+            invitation, skip = _schedule(
                 project=project,
                 survey=survey,
                 identity=Identity(
                     email=row.email,
                     external_id=row.external_id or None,
+                    name=row.name,
                     locale=row.locale,
-                    properties=row.properties,
                 ),
                 source=source,
                 properties=row.properties,
                 send_at=send_at,
+                now=now,
             )
-            for row in rows
-        ]
+            if skip is None:
+                scheduled.append(invitation)
+            else:
+                skipped[skip.label] = skipped.get(skip.label, 0) + 1
+    return Scheduled(invitations=scheduled, skipped=skipped)
 
 
 def _send_on_commit(invitation_id: int) -> None:
@@ -233,15 +282,37 @@ def invitations_send_due(*, worker: str, ids: list[int] | None = None) -> SendCo
             setattr(counts, outcome, getattr(counts, outcome) + 1)
 
 
-def why_not_now(invitation: Invitation, now: datetime.datetime) -> str | None:
+@dataclass(frozen=True)
+class Skip:
+    """Why a person may not be surveyed by e-mail now: ``label`` groups the reasons (for
+    counts), ``detail`` says it of this person (shown on the invitation)."""
+
+    label: str
+    detail: str
+
+
+# The eligibility rule that failed, said as the reason people were skipped.
+SKIP_LABELS = {
+    "disabled": "the survey is off for e-mail",
+    "targeting": "not targeted by the survey",
+    "not_yet": "signed up too recently",
+    "throttled_response": "answered it recently",
+    "throttled_decline": "dismissed it recently",
+    "fatigue": "surveyed recently (fatigue guard)",
+    "sampled_out": "outside the sample",
+    "daily_cap": "the daily cap is reached",
+}
+
+
+def why_not_now(invitation: Invitation, now: datetime.datetime) -> Skip | None:
     """Return why the person may not be surveyed by e-mail now, or None when they may."""
     person = invitation.end_user
     if person.unsubscribed_at is not None:
-        return "unsubscribed"
+        return Skip("unsubscribed", "unsubscribed")
     if person.bounced_at is not None:
-        return "their address bounced"
+        return Skip("their address bounced", "their address bounced")
     if not person.email:
-        return "no e-mail address"
+        return Skip("no e-mail address", "no e-mail address")
     survey = invitation.survey
     history = contact_history(person)
     # The survey must still take e-mail answers (active, e-mail channel on: its answer pages
@@ -263,7 +334,9 @@ def why_not_now(invitation: Invitation, now: datetime.datetime) -> str | None:
     if verdict.eligible:
         return None
     failed = next((c for c in verdict.checks if not c.passed), None)
-    return failed.detail if failed is not None else "not eligible"
+    if failed is None:
+        return Skip("not eligible", "not eligible")
+    return Skip(SKIP_LABELS.get(failed.rule, failed.rule), failed.detail)
 
 
 def _finish(invitation: Invitation, token: str, **changes: Any) -> bool:
@@ -278,10 +351,12 @@ def _finish(invitation: Invitation, token: str, **changes: Any) -> bool:
 def invitation_deliver(*, invitation: Invitation, token: str) -> str:
     """Send one claimed invitation; return sent, skipped, bounced, retrying or failed."""
     now = timezone.now()
-    reason = why_not_now(invitation, now)
-    if reason is not None:
-        _finish(invitation, token, status=InvitationStatus.SKIPPED, reason=reason[:300])
-        logger.info("invitation.skipped", extra={"invitation": invitation.pk, "reason": reason})
+    skip = why_not_now(invitation, now)
+    if skip is not None:
+        _finish(invitation, token, status=InvitationStatus.SKIPPED, reason=skip.detail[:300])
+        logger.info(
+            "invitation.skipped", extra={"invitation": invitation.pk, "reason": skip.detail}
+        )
         return "skipped"
     message_id = make_msgid(domain=_mail_domain())
     mail = invitation_mail(invitation, message_id=message_id)
@@ -360,7 +435,7 @@ def invitation_mail(invitation: Invitation, *, message_id: str) -> EmailMultiAlt
         subject=texts["question"][:200],
         from_email=formataddr((name or project.name, address)),
         body=render_to_string("channels/invitation.txt", context),
-        to=[person.email or ""],
+        to=[formataddr((person.display_name, person.email or ""))],
         headers={
             "Message-ID": message_id,
             "List-Unsubscribe": f"<{links.unsubscribe_url(token)}>",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from promoter.accounts.access import membership_get_for_user, survey_get_in_project
-from promoter.accounts.models import Role
+from promoter.accounts.models import Membership, Role
 from promoter.channels import people_csv, services
 from promoter.channels.models import Autopilot, AutopilotMember, Invitation, InvitationSource
 from promoter.core.errors import ApplicationError
@@ -28,6 +28,19 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 @require_GET
 def email_surveys(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get_for_user(user=request.user, slug=slug)
+    return _render(request, membership)
+
+
+def _render(
+    request: HttpRequest,
+    membership: Membership,
+    *,
+    sent: dict[str, str] | None = None,
+    send_error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """Render the page; ``sent`` refills the send form (what was pasted stays when it was
+    refused), ``send_error`` says why it was."""
     project = membership.project
     surveys = list(project.surveys.order_by("created_at", "pk"))
     autopilots = {a.survey_id: a for a in Autopilot.objects.filter(project=project)}
@@ -56,23 +69,47 @@ def email_surveys(request: HttpRequest, slug: str) -> HttpResponse:
         "invitations": invitations,
         "can_send": membership.has_role(Role.MEMBER),
         "can_manage": membership.has_role(Role.ADMIN),
+        "sent": sent or {},
+        "send_error": send_error,
     }
-    return render(request, "dashboard/email.html", context)
+    return render(request, "dashboard/email.html", context, status=status)
 
 
 def _page(slug: str) -> HttpResponse:
     return redirect(reverse("project-email", args=[slug]))
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 @login_required
 @require_POST
 def invitations_send(request: HttpRequest, slug: str) -> HttpResponse:
-    """Schedule the survey for the pasted people or the uploaded CSV, now or in N days."""
+    """Schedule the survey for the pasted people or the uploaded CSV, now or in N days; a
+    refused list is shown again with the reason, as it was pasted."""
     membership = membership_get_for_user(user=request.user, slug=slug, role=Role.MEMBER)
     project = membership.project
     survey = survey_get_in_project(project=project, public_id=request.POST.get("survey", ""))
+    sent = {
+        "survey": str(survey.public_id),
+        "people": request.POST.get("people", ""),
+        "delay_days": request.POST.get("delay_days", "0"),
+    }
     upload = request.FILES.get("file")
     try:
+        try:
+            days = int(sent["delay_days"] or 0)
+        except ValueError:
+            raise ApplicationError(
+                code="invalid",
+                detail="The delay must be a whole number of days.",
+                fields={"delay_days": "a whole number"},
+            ) from None
+        if not 0 <= days <= 365:
+            raise ApplicationError(
+                code="invalid", detail="Send within a year.", fields={"delay_days": "0-365"}
+            )
         if upload is not None:
             if upload.size and upload.size > MAX_UPLOAD_BYTES:
                 raise ApplicationError(
@@ -81,29 +118,26 @@ def invitations_send(request: HttpRequest, slug: str) -> HttpResponse:
             rows = people_csv.parse(upload.read())
             source = InvitationSource.CSV
         else:
-            rows = people_csv.parse(request.POST.get("people", ""))
+            rows = people_csv.parse(sent["people"])
             source = InvitationSource.DASHBOARD
-        days = int(request.POST.get("delay_days") or 0)
-        if not 0 <= days <= 365:
-            raise ApplicationError(
-                code="invalid", detail="Send within a year.", fields={"delay_days": "0-365"}
-            )
         send_at = timezone.now() + datetime.timedelta(days=days) if days else None
-        scheduled = services.invitations_schedule_many(
+        done = services.invitations_schedule_many(
             project=project, survey=survey, rows=rows, source=source, send_at=send_at
         )
-    except ValueError:
-        messages.error(request, "The delay must be a whole number of days.")
-        return _page(slug)
     except ApplicationError as exc:
-        messages.error(request, exc.detail)
-        return _page(slug)
+        return _render(request, membership, sent=sent, send_error=exc.detail, status=400)
     when = "now" if not send_at else f"on {send_at:%Y-%m-%d}"
-    messages.success(
-        request,
-        f"Scheduled {len(scheduled)} invitation(s) to {survey.name}, sent {when}; people"
-        " who were surveyed recently or unsubscribed are skipped (see the list).",
-    )
+    scheduled = _plural(len(done.invitations), "invitation", "invitations")
+    message = f"Scheduled {scheduled} to {survey.name}, sent {when}."
+    if done.skipped_total:
+        why = ", ".join(
+            f"{n} {label}" for label, n in sorted(done.skipped.items(), key=lambda i: -i[1])
+        )
+        message += f" Skipped {_plural(done.skipped_total, 'person', 'people')}: {why}."
+    if send_at:
+        message += " Each is checked again when it goes: who unsubscribed or was surveyed"
+        message += " meanwhile is skipped then (see the list)."
+    messages.success(request, message)
     return _page(slug)
 
 
@@ -153,7 +187,7 @@ def autopilot_members(request: HttpRequest, slug: str, survey_id: str) -> HttpRe
     for row in rows:
         services.autopilot_member_add(
             autopilot=autopilot,
-            identity=Identity(email=row.email, external_id=row.external_id or None),
+            identity=Identity(email=row.email, external_id=row.external_id or None, name=row.name),
             properties=row.properties,
         )
     total = AutopilotMember.objects.filter(autopilot=autopilot).count()

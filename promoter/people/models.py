@@ -15,6 +15,9 @@ class EndUser(models.Model):
     project = models.ForeignKey(Project, models.CASCADE, related_name="end_users")
     external_id = models.CharField(max_length=255, null=True, blank=True)
     email = models.EmailField(max_length=254, null=True, blank=True)
+    # Their name as a list of people or the Delighted API gives it: the mail's To: and the
+    # greeting of a reply; a person, not a property of their responses.
+    name = models.CharField(max_length=255, blank=True)
     # A visitor id kept by the widget for people the host app does not identify.
     anonymous_id = models.CharField(max_length=64, null=True, blank=True)
     signed_up_at = models.DateTimeField(null=True, blank=True)
@@ -58,6 +61,12 @@ class EndUser(models.Model):
 
     def __str__(self) -> str:
         return self.external_id or self.email or str(self.public_id)
+
+    @property
+    def display_name(self) -> str:
+        """Return the person's name: the one given, else the ``name`` property that apps and
+        imports sent before names were kept apart ("" when neither)."""
+        return self.name or str((self.properties or {}).get("name") or "")
 
 
 class Erasure(models.Model):

@@ -31,6 +31,7 @@ class Identity:
     signed_up_at: datetime.datetime | None = None
     properties: Mapping[str, Any] = field(default_factory=dict)
     locale: str = ""
+    name: str = ""  # the person's name, when a list of people or an API gives it
 
     @property
     def identified(self) -> bool:
@@ -104,6 +105,8 @@ def end_user_changes(
             changes["properties"] = merged
     if identity.locale and person.locale != identity.locale:
         changes["locale"] = identity.locale
+    if identity.name and person.name != identity.name[:255]:
+        changes["name"] = identity.name[:255]
     if changes or now - person.last_seen_at >= LAST_SEEN_RESOLUTION:
         changes["last_seen_at"] = now
     return changes
@@ -166,6 +169,7 @@ def _new_person(
         signed_up_at=identity.signed_up_at,
         properties=dict(identity.properties),
         locale=identity.locale,
+        name=identity.name[:255],
         first_seen_at=now,
         last_seen_at=now,
         offered_until=offered_until,

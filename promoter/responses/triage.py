@@ -182,9 +182,7 @@ def reply_template(*, response: Response, author: User) -> tuple[str, str]:
     category = category_for(response.survey.kind, response.score)
     subject, body = TEMPLATES[category]
     person = response.end_user
-    name = ""
-    if person is not None:
-        name = str((person.properties or {}).get("name") or "").split(" ")[0]
+    name = person.display_name.split(" ")[0] if person is not None else ""
     values = {
         "name": name or "there",
         "product": response.survey.project.name,

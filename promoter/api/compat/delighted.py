@@ -205,8 +205,7 @@ def _cursor_page(
 
 
 def person_name(person: EndUser) -> str | None:
-    name = (person.properties or {}).get("name")
-    return str(name) if name not in (None, "") else None
+    return person.display_name or None
 
 
 def person_phone(person: EndUser) -> str | None:
@@ -329,14 +328,15 @@ def people_create(request: HttpRequest, project: Project, params: dict[str, Any]
     send = p.boolean(params, "send")
     last_sent_at = p.timestamp(params, "last_sent_at")
     person_properties = dict(properties)
-    if name is not None:
-        person_properties["name"] = name
     if phone is not None:
         person_properties["phone_number"] = phone
     survey = survey_of(project)
     now = timezone.now()
     identity = Identity(
-        email=email, properties=person_properties, locale=str(properties.get("locale", ""))[:35]
+        email=email,
+        name=name or "",
+        properties=person_properties,
+        locale=str(properties.get("locale", ""))[:35],
     )
     scheduled_at = None
     with transaction.atomic():
@@ -809,7 +809,7 @@ def membership_add(
     with transaction.atomic():
         member = channels.autopilot_member_add(
             autopilot=autopilot,
-            identity=Identity(email=email, properties={"name": name} if name else {}),
+            identity=Identity(email=email, name=name or ""),
             properties=properties,
         )
     person = EndUser.objects.get(pk=member.end_user_id)

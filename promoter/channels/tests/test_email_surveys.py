@@ -13,7 +13,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from promoter.channels import links, services
+from promoter.channels import links, people_csv, services
 from promoter.channels.models import (
     Invitation,
     InvitationSource,
@@ -134,11 +134,9 @@ def test_unsubscribed_people_are_never_mailed_again(world, smtp, settings):
     done = client.post(unsubscribe, {"List-Unsubscribe": "One-Click"})
     assert "You are unsubscribed" in done.content.decode()
     assert EndUser.objects.get(email="jane@example.com").unsubscribed_at is not None
-    later = invite(world)
-    counts = send_due()
-    assert counts.skipped == 1 and counts.sent == 0
-    later.refresh_from_db()
+    later = invite(world)  # to send now: skipped at once, with the reason
     assert (later.status, later.reason) == (InvitationStatus.SKIPPED, "unsubscribed")
+    assert send_due().total == 0
     assert len(smtp.messages) == 1
 
 
@@ -155,10 +153,17 @@ def test_throttles_and_the_fatigue_guard_hold_for_email(world, smtp):
         created_at=timezone.now() - datetime.timedelta(days=10),
         updated_at=timezone.now(),
     )  # fmt: skip
-    again = invite(world)
-    assert send_due().skipped == 1
+    # Checked when the mail would go: an invitation for later is skipped then...
+    later = timezone.now() + datetime.timedelta(hours=1)
+    again = invite(world, send_at=later)
+    assert again.status == InvitationStatus.SCHEDULED
+    with time_machine.travel(later + datetime.timedelta(minutes=1)):
+        assert send_due().skipped == 1
     again.refresh_from_db()
     assert "waits 90 days" in again.reason
+    # ...and one for now at once.
+    now = invite(world, email="jane@example.com")
+    assert now.status == InvitationStatus.SKIPPED and "waits 90 days" in now.reason
     assert len(smtp.messages) == 1
 
 
@@ -170,8 +175,8 @@ def test_a_refused_address_is_recorded_as_a_bounce(world, smtp):
     assert invitation.status == InvitationStatus.BOUNCED
     person = EndUser.objects.get(email="gone@example.com")
     assert person.bounced_at is not None
-    invite(world, email="gone@example.com")
-    assert send_due().skipped == 1  # no more mail to a bounced address
+    again = invite(world, email="gone@example.com")  # no more mail to a bounced address
+    assert (again.status, again.reason) == (InvitationStatus.SKIPPED, "their address bounced")
 
 
 def test_a_mail_server_that_is_away_is_retried_later(world, settings):
@@ -377,8 +382,7 @@ def test_email_answers_stop_when_the_survey_is_off_or_email_is_not_its_channel(w
     survey.channels = ["web"]
     survey.save()
     waiting = invite(world, email="ann@example.com")
-    assert send_due().skipped == 1
-    waiting.refresh_from_db()
+    assert waiting.status == InvitationStatus.SKIPPED
     assert "not enabled on email" in waiting.reason
 
 
@@ -389,3 +393,19 @@ def test_a_head_request_on_a_score_link_answers_like_get_and_records_nothing(wor
     assert Client().head(score).status_code == 200
     invitation.refresh_from_db()
     assert invitation.opened_at is None and not Response.objects.exists()
+
+
+def test_a_pasted_name_reaches_the_mails_to_and_stays_out_of_the_answers(world, smtp):
+    # It became the response's property "name" (a property:name column in every export).
+    rows = people_csv.parse("jane@example.com, Jane Doe\n")
+    services.invitations_schedule_many(
+        project=world.alpha, survey=nps(world), rows=rows, source=InvitationSource.DASHBOARD
+    )
+    assert send_due().sent == 1
+    mail = smtp.wait_for(1)[0]["message"]
+    assert mail["To"] == "Jane Doe <jane@example.com>"
+    score = path_of(next(u for u in links_of(smtp.messages[0]) if "/e/" in u))
+    Client().post(score)
+    response = Response.objects.get()
+    assert "name" not in response.properties
+    assert response.end_user.name == "Jane Doe"
