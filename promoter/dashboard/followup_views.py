@@ -50,6 +50,10 @@ def _response_page(request: HttpRequest, slug: str, response_id: str, **extra: A
     subject, body = triage.reply_template(response=response, author=_user(request))
     notes = {str(n.public_id): n for n in response.notes.select_related("author")}
     replies = {str(r.public_id): r for r in response.replies.select_related("author")}
+    members = _members(project)
+    # A teammate is named the one way the page names them everywhere (User.__str__: their
+    # name, else their address); an assignment recorded their address, which may be gone.
+    by_email = {member.email.lower(): member for member in members}
     timeline = []
     for activity in triage.history(response=response):
         item: dict[str, Any] = {"activity": activity}
@@ -57,13 +61,16 @@ def _response_page(request: HttpRequest, slug: str, response_id: str, **extra: A
             item["note"] = notes.get(activity.detail.get("note", ""))
         elif activity.kind == "reply":
             item["reply"] = replies.get(activity.detail.get("reply", ""))
+        elif activity.kind == "assigned":
+            to = str(activity.detail.get("to", ""))
+            item["assignee"] = by_email.get(to.lower(), to)
         timeline.append(item)
     context = {
         "membership": membership,
         "project": project,
         "r": response,
         "can_act": can_act,
-        "members": _members(project),
+        "members": members,
         "timeline": timeline,
         "reply_subject": extra.pop("reply_subject", subject),
         "reply_body": extra.pop("reply_body", body),

@@ -63,7 +63,10 @@ def test_a_member_replies_notes_assigns_and_closes(world, smtp):  # noqa: F811
     page = client.get(url).content.decode()
     assert "Hi &lt;Jane&gt;, we fixed it." in page
     assert "Called her &lt;b&gt;today&lt;/b&gt;" in page
-    assert "assigned it to admin@example.com" in page and "closed it." in page
+    # The history names the teammate as the header does (their name), not by their address.
+    assert 'assigned to <strong data-field="assignee">Admin</strong>' in page
+    assert "assigned it to Admin." in page and "assigned it to admin@" not in page
+    assert "closed it." in page
     assert Activity.objects.filter(response=response).count() == 4
 
 
