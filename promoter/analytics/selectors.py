@@ -8,6 +8,7 @@ these functions with a :class:`ResponseFilter`, then hand the histograms to
 from __future__ import annotations
 
 import datetime
+import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,12 +28,21 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, TruncDay, TruncMonth, TruncWeek
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IContains,
+    IExact,
+    LessThan,
+    LessThanOrEqual,
+)
 
 from promoter.accounts.models import Project
 from promoter.analytics import rollups
 from promoter.analytics.models import DailyProperty, DailyScore, WeeklyProperty
+from promoter.core.jsonkeys import HasKey, JSONLiteral, KeyText, KeyValue
 from promoter.core.replica import read_alias, replica_reads
 from promoter.core.zones import zone
 from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
@@ -71,28 +81,40 @@ class ResponseFilter:
 
 
 def _number(value: Any) -> float | None:
+    """Return ``value`` as a finite number, or None (text, a boolean, NaN or infinity: no
+    database holds the last two as JSON, so they compare as text)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
     try:
-        return float(str(value))
-    except ValueError:
+        number = float(value) if isinstance(value, int | float) else float(str(value))
+    except (ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
+
+
+ORDERINGS = {"gt": GreaterThan, "gte": GreaterThanOrEqual, "lt": LessThan, "lte": LessThanOrEqual}
 
 
 def condition_q(condition: Condition) -> Q:
-    """Return the database filter for a property condition (the same operators as targeting)."""
-    key = f"properties__{condition.property}"
-    value, op = condition.value, condition.op
-    present = Q(**{"properties__has_key": condition.property}) & ~Q(**{key: None})
+    """Return the database filter for a property condition (the same operators as targeting).
+
+    The property name is a JSON key, whatever it holds (``a__b``, ``a.b``, ``0``, quotes, the
+    empty name): it reaches the database as a parameter (:mod:`promoter.core.jsonkeys`),
+    never as an ORM lookup or a JSON path. The values compare as Django's key lookups did:
+    text case-insensitively, a number as JSON, ordering as JSON on PostgreSQL and as SQL
+    values on SQLite.
+    """
+    name, value, op = condition.property, condition.value, condition.op
+    json_value = KeyValue("properties", name)
+    text = KeyText("properties", name)
+    present = Q(HasKey("properties", name)) & ~Q(Exact(json_value, JSONLiteral(None)))
 
     def equals(item: Any) -> Q:
         if isinstance(item, str):
             number = _number(item)
-            q = Q(**{f"{key}__iexact": item})
-            return q | Q(**{key: number}) if number is not None else q
-        return Q(**{key: item})
+            q = Q(IExact(text, item))
+            return q | Q(Exact(json_value, JSONLiteral(number))) if number is not None else q
+        return Q(Exact(json_value, JSONLiteral(item)))
 
     if op == "exists":
         return present
@@ -109,11 +131,9 @@ def condition_q(condition: Condition) -> Q:
             any_of |= equals(option)
         return any_of if op == "in" else (~present | ~any_of)
     if op == "contains":
-        return Q(**{f"{key}__icontains": str(value)})
+        return Q(IContains(text, str(value)))
     number = _number(value)
-    if number is None:
-        return Q(**{f"{key}__{op}": value})
-    return Q(**{f"{key}__{op}": number})
+    return Q(ORDERINGS[op](json_value, JSONLiteral(value if number is None else number)))
 
 
 def category_q(kind: str, categories: Sequence[str]) -> Q:
@@ -230,14 +250,8 @@ def _plain_text(value: Any) -> bool:
 
 
 def _key_ok(name: str) -> bool:
-    # An integer-looking name reads an array index in a JSON path: leave it to the raw path.
-    if not name or len(name) > rollups.MAX_TEXT:
-        return False
-    try:
-        int(name)
-    except ValueError:
-        return True
-    return False
+    # The rollups keep keys up to MAX_TEXT characters (any text, the empty key included).
+    return len(name) <= rollups.MAX_TEXT
 
 
 def _rollup_source(flt: ResponseFilter) -> tuple[type[DailyScore] | type[DailyProperty], Q] | None:
@@ -536,7 +550,7 @@ def _property_rows(
         )
     for part in _raw_parts(project=project, flt=flt, cut=plan[0] if plan else None):
         queries.append(
-            part.annotate(value=KeyTextTransform(name, "properties"))
+            part.annotate(value=KeyText("properties", name))
             .values_list("value", "score")
             .annotate(total=Count("id"), src=Value(RAW, IntegerField()))
             .order_by()

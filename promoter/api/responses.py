@@ -19,7 +19,7 @@ from promoter.api.pagination import link_header, paginate
 from promoter.api.people import ERRORS, key_of
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import utc
-from promoter.dashboard.filters import parse_where
+from promoter.dashboard.filters import conditions_parse
 from promoter.integrations.models import Event
 from promoter.integrations.services import response_changed, response_event, response_stored
 from promoter.people.services import Identity, end_user_upsert
@@ -153,14 +153,13 @@ def responses_list(
                 detail=str(exc),
                 fields={"sentiment": "positive, neutral or negative"},
             ) from None
-    for text in filters.where:
-        condition = parse_where(text)
-        if condition is None:
-            raise ApplicationError(
-                code="invalid",
-                detail=f"{text!r}: write property:op:value.",
-                fields={"where": "malformed"},
-            )
+    try:
+        conditions = conditions_parse(filters.where)
+    except ValueError as exc:
+        raise ApplicationError(
+            code="invalid", detail=f"{exc}.", fields={"where": "malformed"}
+        ) from None
+    for condition in conditions:
         qs = qs.filter(condition_q(condition))
     page = paginate(
         qs.select_related("survey", "end_user"), cursor=filters.cursor, limit=filters.limit

@@ -22,7 +22,7 @@ from promoter.api import schemas as s
 from promoter.api.people import ERRORS, key_of
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import utc
-from promoter.dashboard.filters import parse_where
+from promoter.dashboard.filters import conditions_parse
 from promoter.responses.selectors import tags_for_project
 from promoter.surveys.models import Survey
 from promoter.surveys.services import survey_update
@@ -141,23 +141,17 @@ def metrics_get(request: HttpRequest, query: Query[MetricsQuery]) -> dict[str, A
         if first is None:
             raise Http404("No survey.")
         survey = first
-    conditions = []
-    for text in query.where:
-        condition = parse_where(text)
-        if condition is None:
-            raise ApplicationError(
-                code="invalid",
-                detail=f"{text!r}: write property:op:value.",
-                fields={"where": "malformed"},
-            )
-        conditions.append(condition)
+    try:
+        conditions = conditions_parse(query.where)
+    except ValueError as exc:
+        raise ApplicationError(
+            code="invalid", detail=f"{exc}.", fields={"where": "malformed"}
+        ) from None
     if query.since and query.until and query.since >= query.until:
         raise ApplicationError(
             code="invalid", detail="since must be before until.", fields={"since": "after until"}
         )
-    flt = ResponseFilter(
-        survey=survey, since=query.since, until=query.until, conditions=tuple(conditions)
-    )
+    flt = ResponseFilter(survey=survey, since=query.since, until=query.until, conditions=conditions)
     kind = survey.kind
     document: dict[str, Any] = {
         "survey": survey.public_id,
@@ -168,7 +162,7 @@ def metrics_get(request: HttpRequest, query: Query[MetricsQuery]) -> dict[str, A
         "by": query.by,
         "bucket": query.bucket,
     }
-    if query.by:
+    if query.by is not None:  # the empty name is a property name too
         document["breakdown"] = [
             {"value": value, **_figure(kind, bins)}
             for value, bins in histograms_by_property(project=project, flt=flt, name=query.by)

@@ -33,8 +33,10 @@ from promoter.analytics.selectors import (
     responses_for,
     top_of,
 )
+from promoter.core.inputs import text_problem
 from promoter.core.spreadsheets import csv_safe
 from promoter.dashboard.filters import (
+    WHERE_MAX_CONDITIONS,
     DashboardView,
     filter_choices,
     view_from_request,
@@ -129,14 +131,20 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
         return _empty(request, membership, "dashboard/segments.html")
     kind = view.survey.kind
     names = property_names(project=project, survey=view.survey)
-    by = request.GET.get("by") or ("plan" if "plan" in names else (names[0] if names else ""))
+    # Any text names a property, the empty name too: only an absent ``by`` takes the default.
+    by: str | None = request.GET.get("by")
+    if by is not None and text_problem(by):
+        view.problems.append(f"Ignored the property {by!r}: it {text_problem(by)}.")
+        by = None
+    if by is None:
+        by = "plan" if "plan" in names else (names[0] if names else None)
     sort = request.GET.get("sort", "n")
     total = histogram(project=project, flt=view.filter)
     whole = metrics.summarize(kind, total)
     rows = []
     # The page's top values and the accounts at risk come from one aggregation of a property.
     every = []
-    if by:
+    if by is not None:
         every = histograms_by_property(project=project, flt=view.filter, name=by, top=None)
         for value, bins in top_of(every, top=12, survey=view.survey):
             summary = metrics.summarize(kind, bins)
@@ -149,8 +157,9 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
                     if summary.score is None or whole.score is None
                     else summary.score - whole.score,
                     "versus_rest": versus_rest,
+                    # A filter names the property before its first ":": not one holding ":".
                     "filter": view.with_condition(Condition(by, "eq", value))
-                    if not value.startswith("(")
+                    if not value.startswith("(") and ":" not in by
                     else None,
                 }
             )
@@ -168,7 +177,7 @@ def segments(request: HttpRequest, slug: str) -> HttpResponse:
     )
     context = _common(view, membership) | {
         "names": names,
-        "by": by,
+        "by": "" if by is None else by,
         "sort": sort,
         "whole": whole,
         "rows": rows,
@@ -230,7 +239,7 @@ def _group_filter(
 
     conditions = list(view.filter.conditions)
     labels = []
-    for text in request.GET.getlist(prefix):
+    for text in request.GET.getlist(prefix)[:WHERE_MAX_CONDITIONS]:
         condition = parse_where(text)
         if condition is not None:
             conditions.append(condition)

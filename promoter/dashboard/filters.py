@@ -2,7 +2,8 @@
 
 Parameters: ``survey`` (id), ``period`` (7d, 30d, 90d, 365d, all, custom with ``since`` and
 ``until`` as YYYY-MM-DD), ``channel`` (repeatable), ``category`` (repeatable), ``where``
-(repeatable ``property:op:value``, e.g. ``plan:eq:enterprise`` or ``country:in:FR,DE``),
+(repeatable ``property:op:value``, e.g. ``plan:eq:enterprise`` or ``country:in:FR,DE``; the
+property is any text before the first ``:``, matched as a JSON key),
 ``tag`` (repeatable tag id; a parent tag includes its children), ``comment`` (yes or no),
 ``sentiment`` (repeatable: positive, neutral, negative) and ``q`` (text in comments).
 """
@@ -10,6 +11,7 @@ Parameters: ``survey`` (id), ``period`` (7d, 30d, 90d, 365d, all, custom with ``
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from promoter.accounts.models import Project
 from promoter.analytics.selectors import ResponseFilter
+from promoter.core.inputs import text_problem
 from promoter.core.zones import zone
 from promoter.responses.models import Tag
 from promoter.responses.selectors import tags_for_project
@@ -46,20 +49,58 @@ def filter_choices() -> dict[str, Any]:
     }
 
 
-def parse_where(text: str) -> Condition | None:
-    """Return the condition ``property:op:value`` names, or None when it is malformed."""
+# Bounds of what a filter may ask: each condition is a few terms of the query, and SQLite
+# refuses an expression nested over 1,000 deep and a LIKE pattern over 50,000 bytes.
+WHERE_MAX_CHARS = 2000
+WHERE_MAX_OPTIONS = 100  # values of one in / not_in
+WHERE_MAX_CONDITIONS = 20
+
+
+def condition_parse(text: str) -> Condition:
+    """Return the condition ``property:op:value`` names; raise ValueError saying what is
+    wrong, the text quoted.
+
+    The property is everything before the first ``:``, as it is: any text is a valid JSON key,
+    the empty name and spaces included (a name holding ``:`` cannot be written here). The
+    value of ``in`` and ``not_in`` is a comma-separated list; ``exists`` and ``missing`` take
+    none."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise ValueError(f"{text!r} {problem}")
+    if len(text) > WHERE_MAX_CHARS:
+        raise ValueError(f"{text[:40]!r}… is over {WHERE_MAX_CHARS} characters")
     parts = text.split(":", 2)
-    if len(parts) < 2 or parts[1] not in OPERATORS or not parts[0].strip():
-        return None
-    name, op = parts[0].strip(), parts[1]
+    if len(parts) < 2 or parts[1] not in OPERATORS:
+        raise ValueError(
+            f"{text!r}: write property:operator:value, the operator one of {', '.join(OPERATORS)}"
+        )
+    name, op = parts[0], parts[1]
     raw = parts[2] if len(parts) == 3 else ""
     if op in ("exists", "missing"):
         value: Any = None
     elif op in ("in", "not_in"):
         value = [item.strip() for item in raw.split(",") if item.strip()]
+        if len(value) > WHERE_MAX_OPTIONS:
+            raise ValueError(f"{text[:40]!r}… lists over {WHERE_MAX_OPTIONS} values")
     else:
         value = raw
     return Condition(property=name, op=op, value=value)
+
+
+def conditions_parse(texts: Sequence[str]) -> tuple[Condition, ...]:
+    """Return the conditions of ``texts`` (see :func:`condition_parse`); raise ValueError for
+    the first malformed one, or for more than ``WHERE_MAX_CONDITIONS``."""
+    if len(texts) > WHERE_MAX_CONDITIONS:
+        raise ValueError(f"{len(texts)} conditions: at most {WHERE_MAX_CONDITIONS}")
+    return tuple(condition_parse(text) for text in texts)
+
+
+def parse_where(text: str) -> Condition | None:
+    """Return the condition ``property:op:value`` names, or None when it is malformed."""
+    try:
+        return condition_parse(text)
+    except ValueError:
+        return None
 
 
 def format_where(condition: Condition) -> str:
@@ -113,10 +154,17 @@ class DashboardView:
         return self.filter.previous_period()
 
 
+# The days a custom period may name: the figures add a day to the end and go back one
+# period's length for the comparison, which must stay within a datetime's years.
+FIRST_DAY, LAST_DAY = datetime.date(1970, 1, 1), datetime.date(2999, 12, 31)
+
+
 def _date(text: str, tz: datetime.tzinfo) -> datetime.datetime | None:
     try:
         day = datetime.date.fromisoformat(text)
     except ValueError:
+        return None
+    if not FIRST_DAY <= day <= LAST_DAY:
         return None
     return datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
 
@@ -160,19 +208,24 @@ def view_from_request(
     channels = tuple(c for c in get.getlist("channel") if c in CHANNELS)
     categories = tuple(c for c in get.getlist("category") if c in CATEGORIES)
     sentiments = tuple(s for s in get.getlist("sentiment") if s in SENTIMENTS)
-    conditions = []
-    for text in get.getlist("where"):
-        condition = parse_where(text)
-        if condition is None:
-            problems.append(f"Ignored the filter {text!r}: write property:operator:value.")
-        else:
-            conditions.append(condition)
+    conditions: list[Condition] = []
+    wheres = get.getlist("where")
+    if len(wheres) > WHERE_MAX_CONDITIONS:
+        problems.append(f"Kept the first {WHERE_MAX_CONDITIONS} filters only.")
+    for text in wheres[:WHERE_MAX_CONDITIONS]:
+        try:
+            conditions.append(condition_parse(text))
+        except ValueError as exc:
+            problems.append(f"Ignored the filter {exc}.")
     all_tags = tags_for_project(project=project)
     wanted = set(_uuids([t for t in get.getlist("tag") if t]))
     tags = [t for t in all_tags if str(t.public_id) in wanted]
     comment = get.get("comment", "")
     has_comment = {"yes": True, "no": False}.get(comment)
     search = get.get("q", "").strip()[:200]
+    if text_problem(search):
+        problems.append(f"Ignored the search: it {text_problem(search)}.")
+        search = ""
     flt = ResponseFilter(
         survey=survey,
         since=since,

@@ -44,10 +44,11 @@ class Condition:
         op = str(data.get("op", "eq"))
         if op not in OPERATORS:
             raise ValueError(f"unknown operator {op!r}; use one of {', '.join(OPERATORS)}")
-        name = str(data.get("property", "")).strip()
-        if not name:
+        # The name is a JSON key as it is: any text, spaces and the empty name included.
+        name = data.get("property")
+        if name is None:
             raise ValueError("a condition needs a property name")
-        return cls(property=name, op=op, value=data.get("value"))
+        return cls(property=str(name), op=op, value=data.get("value"))
 
     def describe(self) -> str:
         if self.op in ("exists", "missing"):

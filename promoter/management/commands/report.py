@@ -13,8 +13,9 @@ from django.utils import timezone
 from promoter.accounts.models import Project
 from promoter.analytics import metrics
 from promoter.analytics.selectors import ResponseFilter, histogram, histograms_by_property
+from promoter.core.inputs import text_problem
 from promoter.core.spreadsheets import csv_safe
-from promoter.dashboard.filters import parse_where
+from promoter.dashboard.filters import conditions_parse
 from promoter.surveys.models import Survey
 
 _RELATIVE = re.compile(r"^(\d+)([dwmy])$")
@@ -76,6 +77,11 @@ class Command(BaseCommand):
         parser.add_argument("--top", type=int, default=20, help="property values to list")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for option in ("project", "survey", "by"):
+            # Bytes that are not UTF-8 arrive as lone surrogates, which no database takes.
+            problem = text_problem(options.get(option) or "")
+            if problem is not None:
+                raise CommandError(f"--{option} {options[option]!r} {problem}")
         project = Project.objects.filter(slug=options["project"]).first()
         if project is None:
             raise CommandError(f"no project {options['project']!r}: see `promoter report --help`")
@@ -89,15 +95,13 @@ class Command(BaseCommand):
         )
         if since >= until:
             raise CommandError("--since must be before --until")
-        conditions = []
-        for text in options["where"]:
-            condition = parse_where(text)
-            if condition is None:
-                raise CommandError(f"--where {text!r}: write property:operator:value")
-            conditions.append(condition)
-        flt = ResponseFilter(survey=survey, since=since, until=until, conditions=tuple(conditions))
+        try:
+            conditions = conditions_parse(options["where"])
+        except ValueError as exc:
+            raise CommandError(f"--where {exc}") from None
+        flt = ResponseFilter(survey=survey, since=since, until=until, conditions=conditions)
         rows = [row("(all)", metrics.summarize(survey.kind, histogram(project=project, flt=flt)))]
-        if options.get("by"):
+        if options.get("by") is not None:  # the empty name is a property name too
             groups = histograms_by_property(
                 project=project, flt=flt, name=options["by"], top=options["top"]
             )
