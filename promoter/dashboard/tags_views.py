@@ -32,6 +32,7 @@ from promoter.analytics.selectors import (
     tag_figures,
 )
 from promoter.core.errors import ApplicationError
+from promoter.core.inputs import text_problem
 from promoter.dashboard.filters import DashboardView, filter_choices
 from promoter.dashboard.filters import view_from_request as dashboard_view
 from promoter.integrations.models import Event
@@ -206,7 +207,10 @@ def tag_suggest(request: HttpRequest, slug: str) -> HttpResponse:
     ``<option>``s of a datalist with ``as=options`` (htmx)."""
     membership = membership_get_for_user(user=request.user, slug=slug)
     prefix = (request.GET.get("name") or request.GET.get("q") or "")[:60]
-    found = tags_by_prefix(project=membership.project, prefix=prefix)
+    # No tag name holds NUL or a lone surrogate (nor could the database compare one).
+    found = (
+        [] if text_problem(prefix) else tags_by_prefix(project=membership.project, prefix=prefix)
+    )
     context = {"suggestions": found, "as_options": request.GET.get("as") == "options"}
     return render(request, "dashboard/_tag_suggestions.html", context)
 

@@ -29,6 +29,7 @@ from promoter.accounts.services import (
 )
 from promoter.core.errors import ApplicationError
 from promoter.core.ids import user_hash_for
+from promoter.core.inputs import text_problem
 from promoter.ingest.selectors import (
     active_surveys,
     candidate_surveys,
@@ -257,6 +258,10 @@ def explain(request: HttpRequest, slug: str) -> HttpResponse:
     membership = membership_get_for_user(user=request.user, slug=slug)
     project = membership.project
     who = request.GET.get("who", "").strip()[:255]
+    if text_problem(who):
+        # No id or e-mail holds one, and the database would refuse to look it up.
+        messages.error(request, f"Ignored the person {who[:40]!r}: it {text_problem(who)}.")
+        who = ""
     channel = request.GET.get("channel", "web")
     if channel not in IN_APP_CHANNELS:
         channel = "web"
