@@ -87,9 +87,7 @@ def test_the_message_counts_who_was_scheduled_and_who_was_skipped_and_why(world)
     answered = end_user_upsert(
         project=world.alpha, identity=Identity(email="done@example.com"), now=now
     )
-    response_create(
-        public_id=uuid.uuid4(), survey=nps(world), end_user=answered, score=9, now=now
-    )
+    response_create(public_id=uuid.uuid4(), survey=nps(world), end_user=answered, score=9, now=now)
     reply = world.client_for("member").post(
         reverse("project-invitations-send", args=["alpha"]),
         {
