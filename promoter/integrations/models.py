@@ -91,13 +91,18 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", "Sending"  # claimed by a worker until lease_until
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"  # a permanent error, or out of retries: replay after a fix
+    # Not sent: it said what the last message delivered to its destination about its
+    # response said (docs/integrations.md, "One message per news").
+    SKIPPED = "skipped", "Nothing new"
 
 
 class Delivery(models.Model):
     """One message to send: the outbox row of one rule and event, sent at least once.
 
     ``public_id`` travels with every try (the ``webhook-id`` header, Segment's messageId,
-    Zendesk's idempotency key) so receivers can drop duplicates.
+    Zendesk's idempotency key) so receivers can drop duplicates. The deliveries of one
+    response to one destination are sent one at a time, in order, and one that would say
+    nothing new is skipped (``DeliveryAttempt.digest``; services.deliveries_claim).
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -127,6 +132,13 @@ class Delivery(models.Model):
             # The workers' claim query: due rows by time.
             models.Index(fields=["status", "next_attempt_at"], name="delivery_status_next"),
             models.Index(fields=["destination", "created_at"], name="delivery_dest_created"),
+            # The claim's check for an unfinished earlier delivery of the same response to
+            # the same destination: a lookup per due row, over the few unfinished rows.
+            models.Index(
+                fields=["response", "destination"],
+                name="delivery_unfinished",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +155,10 @@ class DeliveryAttempt(models.Model):
     ok = models.BooleanField(default=False)
     permanent = models.BooleanField(default=False)
     error = models.CharField(max_length=500, blank=True)
+    # Of a successful try: SHA-256 of what its message said (built when sent), leaving out
+    # what differs between any two deliveries (ids, times, the event's name). A later
+    # delivery of the response to the destination that would say the same is skipped.
+    digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["delivery", "at"], name="attempt_delivery_at")]

@@ -9,18 +9,20 @@ from django.conf import settings
 from django.urls import reverse
 
 from promoter.integrations.transport import Message
+from promoter.responses import triage
 from promoter.responses.models import Response, category_for
 
 KIND_LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 
 
 def response_url(response: Response) -> str:
-    """Return the dashboard address of ``response`` (its card in the Feedback stream)."""
-    path = reverse("project-responses", args=[response.survey.project.slug])
-    return (
-        f"{settings.SITE_URL.rstrip('/')}{path}?survey={response.survey.public_id}"
-        f"&period=all#r-{response.public_id}"
-    )
+    """Return the dashboard address of ``response``: its own page, which opens whatever its
+    age (the Feedback stream shows only the newest). A sample response (a test message) is
+    not stored and has no page: the Feedback stream stands in for it."""
+    if response.pk is None:
+        path = reverse("project-responses", args=[response.survey.project.slug])
+        return settings.SITE_URL.rstrip("/") + path
+    return triage.response_url(response=response)
 
 
 def person_of(response: Response) -> dict[str, Any] | None:
@@ -30,6 +32,7 @@ def person_of(response: Response) -> dict[str, Any] | None:
     return {
         "id": person.external_id or None,
         "email": person.email or None,
+        "name": person.display_name or None,
         "properties": person.properties or {},
     }
 

@@ -7,11 +7,25 @@ and asks for a task to send them once the transaction commits. Workers also swee
 for due retries and for claims whose worker died (:func:`deliveries_process`), so a lost task
 or a killed worker delays a delivery but never loses it. Sending is at least once; the
 delivery's id travels with each try for de-duplication.
+
+One message per news: a message is built when it is sent, from the response as it is then,
+so the deliveries of one response to one destination go one at a time, in the order their
+events happened (:func:`deliveries_claim`), and one that would say what the last delivered
+one said is skipped (:func:`_attempt`). The widget's score and comment, a moment apart, thus
+make one message when both are in before the first is sent (docs/integrations.md). This is
+decided when sending rather than by merging a pending delivery into the next at routing
+time, because only the sender knows what was said: a first delivery already claimed, waiting
+for a retry or sent again after a crash may or may not carry the comment. Every delivery
+row stays, so the log shows each event, and at least once holds: a skipped delivery said
+nothing that a delivered one had not said.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
+import json
 import logging
 import random
 import uuid
@@ -21,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from promoter.accounts.models import Membership, Project
@@ -37,7 +51,7 @@ from promoter.integrations.models import (
     Rule,
 )
 from promoter.integrations.registry import TRANSPORTS, enabled_kinds, transport_for
-from promoter.integrations.transport import Message, TransportError
+from promoter.integrations.transport import Message, Transport, TransportError
 from promoter.responses.models import Response, ResponseTag, Tag, category_for
 from promoter.surveys.eligibility import Condition, matches
 from promoter.surveys.models import Survey, SurveyKind
@@ -333,7 +347,15 @@ def response_event(
                 )
             )
     if deliveries:
-        Delivery.objects.bulk_create(deliveries)
+        with transaction.atomic(savepoint=False):
+            # Deliveries of one response are sent in the order of their ids
+            # (deliveries_claim): lock the response so that two transactions routing events
+            # on it (a comment and a tag at once) commit in the order they take their ids.
+            # NO KEY UPDATE: taggers hold KEY SHARE on it, which a plain FOR UPDATE would
+            # deadlock with.
+            locked = Response.objects.select_for_update(no_key=True).filter(pk=response.pk)
+            list(locked.values_list("pk", flat=True))
+            Delivery.objects.bulk_create(deliveries)
         _send_on_commit(deliveries)
     return deliveries
 
@@ -427,21 +449,60 @@ class Outcome:
     retrying: int = 0
     failed: int = 0
     lost: int = 0  # claims another worker took over after our lease ran out
+    skipped: int = 0  # nothing new since the last message to the destination: not sent
 
     def add(self, other: Outcome) -> None:
         self.delivered += other.delivered
         self.retrying += other.retrying
         self.failed += other.failed
         self.lost += other.lost
+        self.skipped += other.skipped
 
     @property
     def total(self) -> int:
-        return self.delivered + self.retrying + self.failed + self.lost
+        return self.delivered + self.retrying + self.failed + self.lost + self.skipped
+
+
+UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 def _due(now: datetime.datetime) -> Q:
     return Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now) | Q(
         status=DeliveryStatus.SENDING, lease_until__lt=now
+    )
+
+
+def _waits_behind_an_earlier_one() -> Exists:
+    """Whether an earlier delivery of the same response to the same destination is not
+    finished yet (pending, or claimed: maybe being sent right now).
+
+    The later one waits for it, so that once it is due the earlier one's message is recorded
+    and it can tell whether it has anything new to say (:func:`_attempt`). Test messages have
+    no response and never wait.
+    """
+    return Exists(
+        Delivery.objects.filter(
+            response_id=OuterRef("response_id"),
+            destination_id=OuterRef("destination_id"),
+            pk__lt=OuterRef("pk"),
+            status__in=UNFINISHED,
+        )
+    )
+
+
+def _last_delivered_digest() -> Subquery:
+    """The digest of the last message delivered to the same destination about the same
+    response, by another delivery (the last successful try by time: a replay may deliver an
+    older delivery after a newer one)."""
+    return Subquery(
+        DeliveryAttempt.objects.filter(
+            delivery__response_id=OuterRef("response_id"),
+            delivery__destination_id=OuterRef("destination_id"),
+            ok=True,
+        )
+        .exclude(delivery_id=OuterRef("pk"))
+        .order_by("-at", "-pk")
+        .values("digest")[:1]
     )
 
 
@@ -451,12 +512,15 @@ def deliveries_claim(
     """Claim up to ``limit`` due deliveries (of ``ids`` when given) for ``worker``; return the
     claim's token and the claimed rows, oldest first.
 
-    Due: pending with its time come, or claimed by a worker whose lease ran out (it died).
-    The claim is one conditional UPDATE, so concurrent workers never claim the same row.
+    Due: pending with its time come, or claimed by a worker whose lease ran out (it died),
+    and not behind an unfinished earlier delivery of its response to its destination (those
+    go one at a time, in order). The claim is one conditional UPDATE, so concurrent workers
+    never claim the same row. Each row comes with ``previous_digest``, the digest of the last
+    message delivered to its destination about its response ("" if none).
     """
     now = timezone.now()
     token = f"{worker[:27]}:{uuid.uuid4().hex[:12]}"
-    candidates = Delivery.objects.filter(_due(now))
+    candidates = Delivery.objects.filter(_due(now)).exclude(_waits_behind_an_earlier_one())
     if ids is not None:
         candidates = candidates.filter(pk__in=list(ids))
     picked = list(candidates.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
@@ -475,7 +539,7 @@ def deliveries_claim(
     )
     if not claimed:
         return token, []
-    rows = list(
+    rows: list[Delivery] = list(
         Delivery.objects.filter(pk__in=picked, claimed_by=token, status=DeliveryStatus.SENDING)
         .select_related(
             "destination",
@@ -486,6 +550,7 @@ def deliveries_claim(
             "response__end_user",
             "tag",
         )
+        .annotate(previous_digest=_last_delivered_digest())
         .order_by("next_attempt_at", "pk")
     )
     return token, rows
@@ -649,10 +714,12 @@ def deliveries_process(
     """Claim and send due deliveries (of ``ids`` when given), ``limit`` at a time, until none
     is left; return what happened to them.
 
-    Failed tries are recorded one by one as they happen; successful ones are recorded together
-    at the end of each claimed batch (one transaction instead of one per delivery). A worker
-    killed in between sends those few again after their lease: sending is at least once, and
-    the delivery's id lets receivers drop the duplicate.
+    Failed tries are recorded one by one as they happen; successful ones, and those skipped
+    for having nothing new, are recorded together at the end of each claimed batch (one
+    transaction instead of one per delivery). A worker killed in between sends those few
+    again after their lease: sending is at least once, and the delivery's id lets receivers
+    drop the duplicate. A delivery waiting behind one of this batch (same response and
+    destination) is left to a later claim: the outbox sweep, or this loop without ``ids``.
     """
     total = Outcome()
     while True:
@@ -667,17 +734,21 @@ def deliveries_process(
             if delivery.lease_until is not None and delivery.lease_until < started:
                 total.lost += 1  # a slow batch outlived its lease: another worker owns it now
                 continue
-            status_code, error = _attempt(delivery, tags)
-            if error is None:
-                sent.append(_Sent(delivery, started, timezone.now(), status_code))
+            tried = _attempt(delivery, tags)
+            if tried.error is None:
+                sent.append(
+                    _Sent(delivery, started, timezone.now(), tried.status_code, tried.digest,
+                          skipped=tried.skipped)
+                )  # fmt: skip
             else:
                 outcome = _record(
-                    delivery, token, started=started, status_code=status_code, error=error
+                    delivery, token, started=started, status_code=None, error=tried.error
                 )
                 setattr(total, outcome, getattr(total, outcome) + 1)
-        delivered = _record_delivered(sent, token)
+        delivered, skipped = _record_batch(sent, token)
         total.delivered += delivered
-        total.lost += len(sent) - delivered
+        total.skipped += skipped
+        total.lost += len(sent) - delivered - skipped
 
 
 @dataclass(frozen=True)
@@ -686,13 +757,16 @@ class _Sent:
     started: datetime.datetime
     finished: datetime.datetime
     status_code: int | None
+    digest: str
+    skipped: bool = False  # not sent: nothing new since the last message delivered
 
 
-def _record_delivered(sent: list[_Sent], token: str) -> int:
-    """Record the successful tries ``sent`` of one claim in one transaction: each delivery
-    still ours is marked delivered, with its attempt logged. Return how many were ours."""
+def _record_batch(sent: list[_Sent], token: str) -> tuple[int, int]:
+    """Record the outcomes ``sent`` of one claim in one transaction: each delivery still ours
+    is marked delivered, with its attempt (and what it said: the digest) logged, or skipped.
+    Return how many were delivered and skipped (of those still ours)."""
     if not sent:
-        return 0
+        return 0, 0
     now = timezone.now()
     with transaction.atomic():
         mine = set(
@@ -704,7 +778,8 @@ def _record_delivered(sent: list[_Sent], token: str) -> int:
             )
             .values_list("pk", flat=True)
         )
-        ours = [s for s in sent if s.delivery.pk in mine]
+        ours = [s for s in sent if s.delivery.pk in mine and not s.skipped]
+        skipped = [s for s in sent if s.delivery.pk in mine and s.skipped]
         by_code: dict[int | None, list[int]] = {}
         for s in ours:
             by_code.setdefault(s.status_code, []).append(s.delivery.pk)
@@ -716,6 +791,14 @@ def _record_delivered(sent: list[_Sent], token: str) -> int:
                 last_error="",
                 lease_until=None,
             )
+        if skipped:
+            # Not a try: give back the attempt the claim counted.
+            Delivery.objects.filter(pk__in=[s.delivery.pk for s in skipped]).update(
+                status=DeliveryStatus.SKIPPED,
+                attempts=F("attempts") - 1,
+                last_error="",
+                lease_until=None,
+            )
         DeliveryAttempt.objects.bulk_create(
             DeliveryAttempt(
                 delivery_id=s.delivery.pk,
@@ -723,6 +806,7 @@ def _record_delivered(sent: list[_Sent], token: str) -> int:
                 duration_ms=int((s.finished - s.started).total_seconds() * 1000),
                 status_code=s.status_code,
                 ok=True,
+                digest=s.digest,
             )
             for s in ours
         )
@@ -737,7 +821,12 @@ def _record_delivered(sent: list[_Sent], token: str) -> int:
             extra={"delivery": s.delivery.pk, "destination": s.delivery.destination_id,
                    "attempt": s.delivery.attempts, "status_code": s.status_code, "error": ""},
         )  # fmt: skip
-    return len(ours)
+    for s in skipped:
+        logger.info(
+            "delivery.skipped",
+            extra={"delivery": s.delivery.pk, "destination": s.delivery.destination_id},
+        )
+    return len(ours), len(skipped)
 
 
 def _renew_if_short(rows: list[Delivery], token: str) -> None:
@@ -755,22 +844,52 @@ def _renew_if_short(rows: list[Delivery], token: str) -> None:
         row.lease_until = lease
 
 
-def _attempt(
-    delivery: Delivery, tags: dict[int, list[Tag]]
-) -> tuple[int | None, TransportError | None]:
-    """Try to send ``delivery`` once; return the reply's status code and the error, if any."""
+@dataclass(frozen=True)
+class _Tried:
+    """The outcome of one try: the reply's status, or the error; or nothing sent at all."""
+
+    status_code: int | None = None
+    error: TransportError | None = None
+    digest: str = ""  # of what the message says (message_digest); "" for test messages
+    skipped: bool = False  # not sent: the last message delivered said the same
+
+
+# Blanked before a message's content is digested: what differs between any two deliveries.
+_BLANK_AT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def message_digest(transport: Transport, message: Message) -> str:
+    """Return the SHA-256 of what ``message`` tells the receiver of ``transport``, leaving out
+    what differs between any two deliveries (their ids and times, the event's name)."""
+    blank = dataclasses.replace(message, id="", event="", at=_BLANK_AT)
+    text = json.dumps(transport.content(blank), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _attempt(delivery: Delivery, tags: dict[int, list[Tag]]) -> _Tried:
+    """Try to send ``delivery`` once, unless it would say what the last message delivered to
+    its destination about its response said (claimed with ``previous_digest``)."""
     destination = delivery.destination
     if destination.kind not in enabled_kinds() or not destination.is_active:
         error = TransportError("the destination is paused or turned off", permanent=True,
                                blame_destination=False)  # fmt: skip
-        return None, error
+        return _Tried(error=error)
     message = message_for(
         delivery, tags.get(delivery.response_id) if delivery.response_id else None
     )
     try:
-        return transport_for(destination).notify(message), None
+        transport = transport_for(destination)
+        digest = message_digest(transport, message) if delivery.response_id else ""
+        # The widget's score and comment make two events a moment apart, and the message of
+        # the first, built at send time, often carries the comment already: Slack cannot
+        # edit a message, so a second one saying the same is a duplicate in the channel.
+        # Deliveries of one response to one destination go in order (deliveries_claim), so
+        # the last delivered one is what its receiver saw last.
+        if digest and digest == getattr(delivery, "previous_digest", None):
+            return _Tried(digest=digest, skipped=True)
+        return _Tried(status_code=transport.notify(message), digest=digest)
     except TransportError as exc:
-        return None, exc
+        return _Tried(error=exc)
     except Exception as exc:  # a bug in a transport must not stop the others
         logger.exception("delivery.crashed", extra={"delivery": delivery.pk})
-        return None, TransportError(f"internal error: {type(exc).__name__}")
+        return _Tried(error=TransportError(f"internal error: {type(exc).__name__}"))

@@ -99,6 +99,16 @@ class Transport:
     def notify(self, message: Message) -> int | None:
         raise NotImplementedError
 
+    def content(self, message: Message) -> Any:
+        """Return, as JSON data, what ``message`` tells its receiver, for the outbox to skip a
+        message that says what the last one to this destination said.
+
+        The outbox calls it with ``message``'s id, event and time blanked, so it leaves out
+        what differs between any two deliveries: keep everything else the receiver sees,
+        since what is left out never counts as news (docs/integrations.md).
+        """
+        raise NotImplementedError
+
 
 def require_url(value: str, field_name: str, label: str, *, hosts: tuple[str, ...] = ()) -> str:
     """Return ``value`` if it is an http(s) URL (on one of ``hosts`` when given)."""

@@ -100,14 +100,22 @@ def note_add(*, response: Response, author: User, body: str) -> Note:
     return note
 
 
+def response_url(*, response: Response) -> str:
+    """Return the absolute address of ``response``'s own page, for links in messages.
+
+    Never its card in the Feedback stream: the stream shows only the newest responses, so
+    a link to an older one would open a page without it.
+    """
+    path = reverse("project-response", args=[response.survey.project.slug, response.public_id])
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def _tell_mentioned(note: Note, people: list[User]) -> None:
     response = note.response
-    path = reverse("project-responses", args=[response.survey.project.slug])
-    link = f"{settings.SITE_URL.rstrip('/')}{path}?survey={response.survey.public_id}"
     author = note.author.get_full_name() or note.author.email if note.author else "A teammate"
     body = (
         f"{author} mentioned you in a note on a response ({response.score}):\n\n"
-        f"{note.body}\n\nOpen it: {link}#r-{response.public_id}\n"
+        f"{note.body}\n\nOpen it: {response_url(response=response)}\n"
     )
     try:
         EmailMultiAlternatives(

@@ -81,6 +81,15 @@ class EmailTransport(Transport):
         )
         return mail
 
+    def content(self, message: Message) -> Any:
+        mail = self.mail(message)
+        return {
+            "to": mail.to,
+            "subject": mail.subject,
+            "text": mail.body,
+            "html": [str(content) for content, _mimetype in mail.alternatives],
+        }
+
     def notify(self, message: Message) -> int | None:
         connection = get_connection(timeout=settings.OUTBOUND_TIMEOUT_SECONDS)
         try:

@@ -101,24 +101,16 @@ class IntercomTransport(Transport):
             blame_destination=False,
         )
 
-    def notify(self, message: Message) -> int | None:
+    def event(self, message: Message) -> dict[str, Any]:
+        """Return the data event, without the contact's id (which Intercom looks up)."""
         response = message.response
         person = payload.person_of(response) or {}
-        if not person.get("id") and not person.get("email"):
-            raise TransportError(
-                "an anonymous response cannot be matched to an Intercom contact",
-                permanent=True,
-                blame_destination=False,
-            )
-        contact_id = self._contact_id(person)
-        category = str(category_for(response.survey.kind, response.score))
         event: dict[str, Any] = {
             "event_name": EVENT_NAME,
             "created_at": int(response.created_at.timestamp()),
-            "intercom_user_id": contact_id,
             "metadata": {
                 "score": response.score,
-                "category": category,
+                "category": str(category_for(response.survey.kind, response.score)),
                 "survey": response.survey.name[:METADATA_TEXT_LIMIT],
                 "comment": response.comment[:METADATA_TEXT_LIMIT],
                 "response_url": payload.response_url(response),
@@ -128,7 +120,25 @@ class IntercomTransport(Transport):
             event["user_id"] = person["id"]
         elif person.get("email"):
             event["email"] = person["email"]
-        self._post("/events", event)
-        tag = self._post("/tags", {"name": f"{self.config['tag_prefix']} {category}"}).json()
+        return event
+
+    def tag_name(self, message: Message) -> str:
+        response = message.response
+        return f"{self.config['tag_prefix']} {category_for(response.survey.kind, response.score)}"
+
+    def content(self, message: Message) -> Any:
+        return {"event": self.event(message), "tag": self.tag_name(message)}
+
+    def notify(self, message: Message) -> int | None:
+        person = payload.person_of(message.response) or {}
+        if not person.get("id") and not person.get("email"):
+            raise TransportError(
+                "an anonymous response cannot be matched to an Intercom contact",
+                permanent=True,
+                blame_destination=False,
+            )
+        contact_id = self._contact_id(person)
+        self._post("/events", {**self.event(message), "intercom_user_id": contact_id})
+        tag = self._post("/tags", {"name": self.tag_name(message)}).json()
         reply = self._post(f"/contacts/{contact_id}/tags", {"id": str(tag["id"])})
         return reply.status

@@ -83,6 +83,9 @@ class SegmentTransport(Transport):
             body["context"]["traits"] = {"email": person["email"]}
         return body
 
+    def content(self, message: Message) -> Any:
+        return self.track(message)
+
     def notify(self, message: Message) -> int | None:
         key = base64.b64encode(f"{self.secrets['write_key']}:".encode()).decode()
         try:

@@ -108,6 +108,9 @@ class SlackTransport(Transport):
             "attachments": [{"color": COLORS[category], "blocks": blocks}],
         }
 
+    def content(self, message: Message) -> Any:
+        return self.message(message)
+
     def notify(self, message: Message) -> int | None:
         try:
             reply = post_json(self.secrets["url"], self.message(message))

@@ -61,6 +61,9 @@ class WebhookTransport(Transport):
             return payload.flat(message)
         return payload.envelope(message)
 
+    def content(self, message: Message) -> Any:
+        return self.body(message)
+
     def notify(self, message: Message) -> int | None:
         body = json.dumps(self.body(message), separators=(",", ":"), ensure_ascii=False).encode()
         msg_id = f"msg_{message.id}"

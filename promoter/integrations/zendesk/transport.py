@@ -80,10 +80,11 @@ class ZendeskTransport(Transport):
         ]
         lines += [f"{k}: {v}" for k, v in sorted((response.properties or {}).items())]
         lines += ["", f"Open in Promoter: {payload.response_url(response)}"]
-        requester: dict[str, Any] = {"email": person["email"]}
-        name = (person.get("properties") or {}).get("name")
-        if name:
-            requester["name"] = str(name)[:100]
+        # Without an e-mail there is no requester, and notify refuses to open the ticket; the
+        # ticket is still what the message says (its digest, the delivery log's preview).
+        requester: dict[str, Any] = {"email": person.get("email")}
+        if person.get("name"):
+            requester["name"] = str(person["name"])[:100]
         return {
             "ticket": {
                 "subject": subject[:150],
@@ -93,6 +94,9 @@ class ZendeskTransport(Transport):
                 "tags": ["promoter", f"promoter_{category}", *self.config.get("tags", [])],
             }
         }
+
+    def content(self, message: Message) -> Any:
+        return self.ticket(message)
 
     def notify(self, message: Message) -> int | None:
         person = payload.person_of(message.response) or {}
