@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from promoter.accounts.models import Membership, Project, Role, User
 from promoter.accounts.services import project_create
+from promoter.checks import configuration_warnings
 from promoter.management.commands.serve import serve
 
 DEMO_EMAIL = "demo@promoter.local"
@@ -86,6 +87,11 @@ class Command(BaseCommand):
         " run a task worker and serve on http://127.0.0.1:8000."
     )
     requires_migrations_checks = False
+
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        # The demo is a server: it shows the configuration warnings too (promoter/checks.py).
+        with configuration_warnings():
+            super().check(*args, **kwargs)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")

@@ -50,6 +50,8 @@ def serve(*, host: str, port: int, workers: int, threads: int = 4) -> None:
 
 class Command(BaseCommand):
     help = "Serve Promoter for production (granian WSGI, several worker processes)."
+    # handle() runs `promoter check`, the configuration warnings included, once.
+    requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
