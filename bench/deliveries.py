@@ -8,7 +8,7 @@ delivery pending and times how long the workers take to send them all (claims by
 UPDATE, a signed webhook POST, the successful attempts recorded per claimed batch). Each count
 runs ``--rounds`` times; the median is reported with every round.
 
-Prints JSON on stdout (progress on stderr) and keeps a copy in bench/results/.
+Prints JSON on stdout (progress on stderr); redirect it to keep a copy.
 Usage: python bench/deliveries.py [--deliveries 3000] [--workers 1 4] [--rounds 3]
 """
 
@@ -201,7 +201,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=300)
-    parser.add_argument("--no-save", action="store_true")
+    # Kept so that old command lines still work: nothing is written anywhere now.
+    parser.add_argument("--no-save", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     counter = Counter()
@@ -276,13 +277,7 @@ def main() -> None:
         },
         "results": results,
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if not args.no_save:
-        directory = ROOT / "bench" / "results"
-        directory.mkdir(exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        (directory / f"deliveries-{stamp}.json").write_text(text + "\n")
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

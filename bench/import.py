@@ -5,8 +5,9 @@ database by the real command, ``--rounds`` times (a fresh database each round), 
 superuser) and ``triggers`` (IMPORT_BULK_LOAD=false, what a role without that privilege gets).
 Rounds alternate between the paths, so both see the same machine.
 
-Prints JSON on stdout (progress on stderr) and keeps a copy in bench/results/.
+Prints JSON on stdout (progress on stderr); redirect it to keep a copy.
 Usage: python bench/import.py [--rows 1000000] [--rounds 3] [--paths bulk,triggers] [--sentiment]
+                             [--database promoter_bench_import]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -81,11 +83,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sentiment", action="store_true", help="score comments too")
     parser.add_argument("--paths", default="bulk,triggers", help="bulk, triggers or both")
-    parser.add_argument("--no-save", action="store_true")
+    parser.add_argument(
+        "--database", default=POSTGRES_DB, help="created, then dropped (default: %(default)s)"
+    )
+    # Kept so that old command lines still work: nothing is written anywhere now.
+    parser.add_argument("--no-save", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
+        parser.error("--database: lower-case letters, digits and underscores only")
+    database = args.database
     env = {
         **os.environ,
-        "DATABASE_URL": f"{POSTGRES_URL}/{POSTGRES_DB}",
+        "DATABASE_URL": f"{POSTGRES_URL}/{database}",
         "DEBUG": "false",
         "SECRET_KEY": "bench-" + "x" * 40,
         "LOG_LEVEL": "ERROR",
@@ -103,8 +112,8 @@ def main() -> None:
                     # A fresh database each round: every round imports into an empty
                     # installation, not into the rounds before it (the same file's rows,
                     # interleaved in every index by their times).
-                    postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
-                    postgres(f'CREATE DATABASE "{POSTGRES_DB}"')
+                    postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                    postgres(f'CREATE DATABASE "{database}"')
                     run(env, "migrate", "-v", "0")
                     postgres("CHECKPOINT")
                     slug = f"bench{i}{path_name[0]}"
@@ -142,7 +151,7 @@ def main() -> None:
                         }
                     )
     finally:
-        postgres(f'DROP DATABASE IF EXISTS "{POSTGRES_DB}" WITH (FORCE)')
+        postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     report = {
         "benchmark": "import",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -172,11 +181,7 @@ def main() -> None:
             "rounds": rounds,
         },
     }
-    text = json.dumps(report, indent=2)
-    print(text)
-    if not args.no_save:
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        (ROOT / "bench" / "results" / f"import-{stamp}.json").write_text(text + "\n")
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

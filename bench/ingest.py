@@ -24,7 +24,7 @@ Every answer of the three API scenarios is checked (status, and for the throttle
 body says ``"eligible": false`` with reason ``throttled_response``); the count of wrong answers is
 reported as ``unexpected``. The server's error lines (5xx tracebacks) are reported too.
 
-Prints JSON on stdout (progress on stderr) and keeps a copy in bench/results/.
+Prints JSON on stdout (progress on stderr); redirect it to keep a copy.
 Usage: python bench/ingest.py [--db sqlite|postgres|both] [--duration 10] [--connections 32]
        [--rounds 3] [--people 5000] [--client auto|wrk|python]
 """
@@ -366,7 +366,7 @@ end
 """
 
 # Checking every answer costs wrk a Lua call per response; /healthz (the reference) is left
-# unchecked so that it is measured exactly as the ceilings in shared/reference/ceilings.md.
+# unchecked so that it is measured as a plain `wrk -t2 -c32` run measures a web stack.
 LUA_RESPONSE_HOOK = r"""
 function response(status, headers, body)
   if status >= 500 then status_5xx = status_5xx + 1 end
@@ -816,7 +816,8 @@ def main() -> int:
     parser.add_argument(
         "--postgres-db", default=POSTGRES_DB, help="created, then dropped (default: %(default)s)"
     )
-    parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
+    # Kept so that old command lines still work: nothing is written anywhere now.
+    parser.add_argument("--no-save", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_only:
@@ -895,14 +896,7 @@ def main() -> int:
         results, problems = bench_database(kind, args, client)
         report["results"][kind] = results
         report["server_log"][kind] = problems
-    text = json.dumps(report, indent=2)
-    print(text)
-    if not args.no_save:
-        directory = ROOT / "bench" / "results"
-        directory.mkdir(exist_ok=True)
-        path = directory / f"ingest-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
-        path.write_text(text + "\n")
-        log(f"saved {path.relative_to(ROOT)}")
+    print(json.dumps(report, indent=2))
     return 0
 
 

@@ -9,8 +9,8 @@ texts. For each size (10,000 and 100,000 comments by default) it times:
 - ``themes``: ``discover_themes`` on the whole list (``max_themes`` 12), and how well its
   themes recover the themes the seed planted (precision and recall, as in the tests).
 
-Prints JSON on stdout (progress on stderr) and keeps a copy in bench/results/.
-Usage: python bench/text.py [--sizes 10000 100000] [--repeat 3] [--seed 42] [--no-save]
+Prints JSON on stdout (progress on stderr); redirect it to keep a copy.
+Usage: python bench/text.py [--sizes 10000 100000] [--repeat 3] [--seed 42]
 """
 
 from __future__ import annotations
@@ -112,7 +112,8 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3, help="rounds per measure (median)")
     parser.add_argument("--seed", type=int, default=42, help="the demo seed's random seed")
-    parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
+    # Kept so that old command lines still work: nothing is written anywhere now.
+    parser.add_argument("--no-save", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if min(args.sizes) < 1 or args.repeat < 1:
         parser.error("--sizes and --repeat must be positive")
@@ -158,14 +159,7 @@ def main() -> int:
         report["themes"][str(n)] = bench_themes(subset, args.repeat)
         log(f"  {report['themes'][str(n)]['comments_per_s']:,} comments/s")
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    print(text)
-    if not args.no_save:
-        directory = ROOT / "bench" / "results"
-        directory.mkdir(exist_ok=True)
-        path = directory / f"text-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
-        path.write_text(text + "\n")
-        log(f"saved {path.relative_to(ROOT)}")
+    print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 
 

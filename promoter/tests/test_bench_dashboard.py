@@ -33,7 +33,7 @@ def test_the_dashboard_benchmark_runs_and_every_page_answers():
     assert _postgres_reachable(), f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}"
     command = [
         sys.executable, str(ROOT / "bench" / "dashboard.py"),
-        "--responses", "2000", "--people", "200", "--repeat", "1", "--no-save",
+        "--responses", "2000", "--people", "200", "--repeat", "1",
         "--database", "promoter_bench_dash_test",
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, cwd=ROOT)
@@ -53,3 +53,7 @@ def test_the_dashboard_benchmark_runs_and_every_page_answers():
     rss = report["serve_rss_mb"]
     assert rss["requests"] > 0 and 20 < rss["max"] < 1000
     assert len(rss["processes_mb"]) >= 2  # granian's main process and its workers
+    # The targets are stated at 1,000,000 responses: a run of 2,000 judges none of them.
+    targets = report["targets"]
+    assert (targets["status"], targets["responses_measured"]) == ("not judged", 2000)
+    assert {s for page in targets["pages"].values() for s in page.values()} == {"not judged"}

@@ -31,7 +31,7 @@ def test_the_ingest_benchmark_runs_and_reports_clean_figures():
     kind, options = _database_options()
     command = [
         sys.executable, str(ROOT / "bench" / "ingest.py"), *options,
-        "--duration", "1", "--rounds", "1", "--connections", "4", "--people", "50", "--no-save",
+        "--duration", "1", "--rounds", "1", "--connections", "4", "--people", "50",
         *(option for name in API_SCENARIOS for option in ("--scenario", name)),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=ROOT)
