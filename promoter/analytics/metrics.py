@@ -21,7 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
-SIZES = {"nps": 11, "csat": 5, "ces": 7}
+from promoter.surveys.scales import KINDS, SCALES, bins, category_scores
+
+SIZES = {kind: bins(kind) for kind in KINDS}
 SMALL_SAMPLE = 30
 _NORMAL = NormalDist()
 Z95 = _NORMAL.inv_cdf(0.975)
@@ -104,11 +106,12 @@ def categories(kind: str, histogram: Sequence[int]) -> tuple[int, int, int]:
     Raise ValueError for an unknown kind, a wrong number of bins or a negative count.
     """
     _check(kind, histogram)
-    if kind == "nps":
-        return sum(histogram[9:]), sum(histogram[7:9]), sum(histogram[:7])
-    if kind == "csat":
-        return sum(histogram[3:]), histogram[2], sum(histogram[:2])
-    return sum(histogram[4:]), histogram[3], sum(histogram[:3])
+    low = SCALES[kind][0]
+    counts = {
+        category: sum(histogram[first - low : last - low + 1])
+        for category, (first, last) in category_scores(kind).items()
+    }
+    return counts["promoter"], counts["passive"], counts["detractor"]
 
 
 def nps_interval(

@@ -48,9 +48,9 @@ from promoter.core.zones import zone
 from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.models import Survey
+from promoter.surveys.scales import category_scores
 from promoter.text.sentiment import NEUTRAL_BAND
 
-CATEGORY_BOUNDS = {"nps": (6, 9), "csat": (2, 4), "ces": (3, 5)}  # (detractor_max, promoter_min)
 BUCKETS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 NOT_SET = "(not set)"
 OTHER = "(other)"
@@ -138,15 +138,11 @@ def condition_q(condition: Condition) -> Q:
 
 def category_q(kind: str, categories: Sequence[str]) -> Q:
     """Return the filter for responses in ``categories`` on the scale of ``kind``."""
-    detractor_max, promoter_min = CATEGORY_BOUNDS[kind]
-    ranges = {
-        "detractor": Q(score__lte=detractor_max),
-        "passive": Q(score__gt=detractor_max, score__lt=promoter_min),
-        "promoter": Q(score__gte=promoter_min),
-    }
+    ranges = category_scores(kind)
     combined = Q(pk__in=[])
     for category in categories:
-        combined |= ranges[category]
+        low, high = ranges[category]
+        combined |= Q(score__gte=low, score__lte=high)
     return combined
 
 

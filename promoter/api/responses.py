@@ -25,13 +25,13 @@ from promoter.integrations.services import response_changed, response_event, res
 from promoter.people.services import Identity, end_user_upsert
 from promoter.responses import services as responses
 from promoter.responses import triage
-from promoter.responses.models import Channel, Decline, Response, ResponseTag, Tag, category_for
+from promoter.responses.models import Channel, Decline, Response, ResponseTag, Tag
 from promoter.responses.selectors import tag_by_name
 from promoter.surveys.models import Survey
+from promoter.surveys.scales import CATEGORIES, category_for
 from promoter.text.sentiment import sentiment_for
 
 router = Router(tags=["responses"])
-CATEGORIES = ("promoter", "passive", "detractor")
 
 
 def _ref(person: Any) -> dict[str, Any] | None:

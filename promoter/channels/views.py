@@ -169,7 +169,7 @@ def _page(
     texts = _texts(survey, locale)
     category = None
     if score is not None:
-        from promoter.responses.models import category_for
+        from promoter.surveys.scales import category_for
 
         category = str(category_for(survey.kind, score))
     context = {

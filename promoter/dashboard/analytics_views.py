@@ -41,8 +41,9 @@ from promoter.dashboard.filters import (
     filter_choices,
     view_from_request,
 )
-from promoter.responses.models import Response, category_for
+from promoter.responses.models import Response
 from promoter.surveys.eligibility import Condition
+from promoter.surveys.scales import category_for
 
 FEED_PAGE = 25
 

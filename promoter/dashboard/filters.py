@@ -23,16 +23,16 @@ from promoter.accounts.models import Project
 from promoter.analytics.selectors import ResponseFilter
 from promoter.core.inputs import text_problem
 from promoter.core.zones import zone
-from promoter.responses.models import Tag
+from promoter.responses.models import Channel, Tag
 from promoter.responses.selectors import tags_for_project
 from promoter.surveys.eligibility import OPERATORS, Condition
 from promoter.surveys.models import Survey
+from promoter.surveys.scales import CATEGORIES
 from promoter.text.sentiment import SENTIMENTS
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT_PERIOD = "90d"
-CHANNELS = ("web", "ios", "android", "email", "link", "api", "import")
-CATEGORIES = ("promoter", "passive", "detractor")
+CHANNELS = tuple(Channel.values)
 KEYS = (
     "survey", "period", "since", "until", "channel", "category", "where", "tag", "comment",
     "sentiment", "q",

@@ -39,7 +39,8 @@ from promoter.ingest.selectors import (
 from promoter.ingest.views import widget_url
 from promoter.people.services import Identity
 from promoter.surveys.forms import SurveySettingsForm
-from promoter.surveys.models import IN_APP_CHANNELS, SCALES, SurveyKind
+from promoter.surveys.models import IN_APP_CHANNELS, SurveyKind
+from promoter.surveys.scales import SCALES
 from promoter.surveys.services import survey_create, survey_update
 
 

@@ -45,7 +45,7 @@ from promoter.people.services import (
     end_user_insert,
     end_user_upsert,
 )
-from promoter.responses.models import AutoTagRule, Decline, Response, category_for
+from promoter.responses.models import AutoTagRule, Decline, Response
 from promoter.responses.selectors import ContactHistory
 from promoter.responses.services import (
     autotag_rules_for,
@@ -57,6 +57,7 @@ from promoter.responses.services import (
     response_create,
 )
 from promoter.surveys.models import Survey
+from promoter.surveys.scales import THRESHOLDS, category_for
 from promoter.surveys.texts import resolve_texts
 from promoter.text.sentiment import sentiment_for
 
@@ -78,7 +79,6 @@ ERRORS: dict[int, Any] = {
     429: s.ErrorOut,
     503: s.ErrorOut,
 }
-CATEGORY_BOUNDS = {"nps": (6, 9), "csat": (2, 4), "ces": (3, 5)}
 
 
 class _BodyParser(StrictParser):
@@ -331,7 +331,7 @@ def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str
     look = {**DEFAULT_LOOK}
     for source in (project.look or {}, survey.look or {}):
         look.update({k: str(v) for k, v in source.items() if k in DEFAULT_LOOK and v})
-    detractor_max, promoter_min = CATEGORY_BOUNDS[survey.kind]
+    detractor_max, promoter_min = THRESHOLDS[survey.kind]
     return {
         "id": survey.public_id,
         "kind": survey.kind,

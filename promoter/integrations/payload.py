@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from promoter.integrations.transport import Message
 from promoter.responses import triage
-from promoter.responses.models import Response, category_for
+from promoter.responses.models import Response
+from promoter.surveys.scales import category_for
 
 KIND_LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 

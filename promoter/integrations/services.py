@@ -52,9 +52,10 @@ from promoter.integrations.models import (
 )
 from promoter.integrations.registry import TRANSPORTS, enabled_kinds, transport_for
 from promoter.integrations.transport import Message, Transport, TransportError
-from promoter.responses.models import Response, ResponseTag, Tag, category_for
+from promoter.responses.models import Response, ResponseTag, Tag
 from promoter.surveys.eligibility import Condition, matches
 from promoter.surveys.models import Survey, SurveyKind
+from promoter.surveys.scales import category_for
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from typing import Any
 from promoter.accounts.models import Project
 from promoter.core.spreadsheets import csv_safe
 from promoter.people.models import EndUser
-from promoter.responses.models import Response, ResponseTag, Tag, category_for
+from promoter.responses.models import Response, ResponseTag, Tag
+from promoter.surveys.scales import category_for
 
 CHUNK = 2000
 WHAT = ("responses", "people", "tags")

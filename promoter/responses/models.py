@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from promoter.accounts.models import Project
 from promoter.people.models import EndUser
 from promoter.surveys.models import Survey
+from promoter.surveys.scales import category_for
 
 
 class Channel(models.TextChoices):
@@ -22,26 +23,11 @@ class Channel(models.TextChoices):
 
 
 class Category(models.TextChoices):
+    """The score categories (promoter.surveys.scales), as choices."""
+
     PROMOTER = "promoter", "Promoter"
     PASSIVE = "passive", "Passive"
     DETRACTOR = "detractor", "Detractor"
-
-
-# Per survey kind: (lowest promoter score, highest detractor score).
-CATEGORY_LIMITS = {"nps": (9, 6), "csat": (4, 2), "ces": (5, 3)}
-
-
-def category_for(kind: str, score: int) -> Category:
-    """Return the category of ``score`` on the scale of a survey ``kind``.
-
-    NPS: 9-10 promoter, 7-8 passive, 0-6 detractor. CSAT: 4-5 / 3 / 1-2. CES: 5-7 / 4 / 1-3.
-    """
-    high, low = CATEGORY_LIMITS[kind]
-    if score >= high:
-        return Category.PROMOTER
-    if score <= low:
-        return Category.DETRACTOR
-    return Category.PASSIVE
 
 
 class Display(models.Model):
@@ -137,7 +123,7 @@ class Response(models.Model):
         return f"{self.score} from {self.end_user_id} on {self.created_at:%Y-%m-%d}"
 
     @property
-    def category(self) -> Category:
+    def category(self) -> str:
         return category_for(self.survey.kind, self.score)
 
 

@@ -28,7 +28,6 @@ from promoter.accounts.mail import connection_for, sender_for
 from promoter.accounts.models import Membership, Project, User
 from promoter.core.errors import ApplicationError
 from promoter.responses.models import (
-    CATEGORY_LIMITS,
     Activity,
     ActivityKind,
     Category,
@@ -37,8 +36,8 @@ from promoter.responses.models import (
     ReplyStatus,
     Response,
     Status,
-    category_for,
 )
+from promoter.surveys.scales import THRESHOLDS, category_for
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +165,7 @@ def response_set_status(*, response: Response, status: str, actor: User | None) 
 
 # Replies --------------------------------------------------------------------------------------
 
-TEMPLATES = {
+TEMPLATES: dict[str, tuple[str, str]] = {
     Category.PROMOTER: (
         "Thank you for your feedback",
         "Hi {name},\n\nThank you for recommending {product}: it means a lot to the team."
@@ -269,7 +268,7 @@ def followup_queryset(*, project: Project) -> QuerySet[Response]:
     """Return the open responses that wait for someone: detractors, and comments nobody has
     replied to, oldest first."""
     detractor = Q(pk__in=[])
-    for kind, (_promoter_min, detractor_max) in CATEGORY_LIMITS.items():
+    for kind, (detractor_max, _promoter_min) in THRESHOLDS.items():
         detractor |= Q(survey__kind=kind, score__lte=detractor_max)
     answered = Reply.objects.filter(response=OuterRef("pk"), status=ReplyStatus.SENT)
     unanswered_comment = ~Q(comment="") & ~Exists(answered)

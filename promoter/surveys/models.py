@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 
 from promoter.accounts.models import Project
+from promoter.surveys.scales import SCALES
 
 
 class SurveyKind(models.TextChoices):
@@ -12,13 +13,6 @@ class SurveyKind(models.TextChoices):
     CSAT = "csat", "CSAT"
     CES = "ces", "CES"
 
-
-# (lowest, highest) score of each kind's scale.
-SCALES: dict[str, tuple[int, int]] = {
-    SurveyKind.NPS: (0, 10),
-    SurveyKind.CSAT: (1, 5),
-    SurveyKind.CES: (1, 7),
-}
 
 DEFAULT_TEXTS: dict[str, dict[str, str]] = {
     SurveyKind.NPS: {

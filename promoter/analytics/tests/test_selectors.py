@@ -25,9 +25,10 @@ from promoter.analytics.selectors import (
     property_names,
     responses_for,
 )
-from promoter.responses.models import Display, Response, ResponseTag, Tag, category_for
+from promoter.responses.models import Display, Response, ResponseTag, Tag
 from promoter.responses.seed import seed_project
 from promoter.surveys.eligibility import Condition, matches
+from promoter.surveys.scales import category_for
 
 UNTIL = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from promoter.core.errors import ApplicationError
 from promoter.integrations import payload
 from promoter.integrations.transport import Message, Transport, TransportError
-from promoter.responses.models import category_for
+from promoter.surveys.scales import category_for
 
 MAX_RECIPIENTS = 20
 

@@ -21,7 +21,7 @@ from promoter.integrations.transport import (
     no_reply,
     require_url,
 )
-from promoter.responses.models import category_for
+from promoter.surveys.scales import category_for
 
 API_VERSION = "2.11"
 REGIONS = {

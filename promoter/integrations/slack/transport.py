@@ -19,7 +19,7 @@ from promoter.integrations.transport import (
     no_reply,
     require_url,
 )
-from promoter.responses.models import category_for
+from promoter.surveys.scales import category_for
 
 COLORS = {"promoter": "#15803d", "passive": "#a16207", "detractor": "#b91c1c"}
 COMMENT_LIMIT = 2500  # a section's text holds 3000 characters

@@ -22,7 +22,7 @@ from promoter.integrations.transport import (
     no_reply,
     require_url,
 )
-from promoter.responses.models import category_for
+from promoter.surveys.scales import category_for
 
 SUBJECT_COMMENT_CHARS = 60
 

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from promoter.accounts.models import Project
 from promoter.people.models import EndUser
-from promoter.responses.models import Decline, Display, Response, category_for
+from promoter.responses.models import Decline, Display, Response
 from promoter.responses.seed import SeedResult, seed_project
 from promoter.responses.seed_comments import (
     BANK,
@@ -26,6 +26,7 @@ from promoter.responses.seed_comments import (
     themes_in,
 )
 from promoter.surveys.models import SCALES, Survey
+from promoter.surveys.scales import category_for
 
 UNTIL = datetime.datetime(2026, 3, 15, 18, 30, tzinfo=datetime.UTC)
 COMPLAINT_WORDS = re.compile(
