@@ -13,11 +13,11 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from promoter.accounts.models import ApiKey
+from promoter.actions.erasure import person_erase
 from promoter.api import schemas as s
 from promoter.api.pagination import link_header, paginate
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import check_storable
-from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_update, end_user_upsert
 

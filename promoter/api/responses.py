@@ -9,10 +9,10 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Query, Router, Status
 from pydantic import Field, field_validator
 
+from promoter.actions.responses import response_change, response_record
 from promoter.analytics.selectors import category_q, condition_q, sentiment_q
 from promoter.api import schemas as s
 from promoter.api.pagination import link_header, paginate
@@ -21,15 +21,14 @@ from promoter.core.errors import ApplicationError
 from promoter.core.inputs import utc
 from promoter.dashboard.filters import conditions_parse
 from promoter.integrations.models import Event
-from promoter.integrations.services import response_changed, response_event, response_stored
-from promoter.people.services import Identity, end_user_upsert
+from promoter.integrations.services import response_event
+from promoter.people.services import Identity
 from promoter.responses import services as responses
 from promoter.responses import triage
 from promoter.responses.models import Channel, Decline, Response, ResponseTag, Tag
 from promoter.responses.selectors import tag_by_name
 from promoter.surveys.models import Survey
 from promoter.surveys.scales import CATEGORIES, category_for
-from promoter.text.sentiment import sentiment_for
 
 router = Router(tags=["responses"])
 
@@ -190,47 +189,27 @@ def response_get(request: HttpRequest, response_id: uuid.UUID) -> dict[str, Any]
 def response_create(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, Any]]:
     project = key_of(request).project
     survey = _survey(project, payload.survey)
-    responses.check_score(survey=survey, score=payload.score)
-    comment = responses.clean_comment(payload.comment)
-    now = timezone.now()
-    when = payload.created_at or now
-    if when > now + datetime.timedelta(minutes=5):
-        raise ApplicationError(
-            code="invalid",
-            detail="created_at is in the future.",
-            fields={"created_at": "in the future"},
-        )
-    with transaction.atomic():
-        person = None
-        if payload.person is not None:
-            if not payload.person.external_id and not payload.person.email:
-                raise ApplicationError(
-                    code="invalid",
-                    detail="Name the person.",
-                    fields={"person": "external_id or email"},
-                )
-            person = end_user_upsert(
-                project=project,
-                identity=Identity(
-                    external_id=payload.person.external_id or None,
-                    email=payload.person.email or None,
-                    properties=payload.person.properties,
-                ),
-                now=now,
+    person = None
+    if payload.person is not None:
+        if not payload.person.external_id and not payload.person.email:
+            raise ApplicationError(
+                code="invalid", detail="Name the person.", fields={"person": "external_id or email"}
             )
-        stored, created = responses.response_create(
-            public_id=payload.id or uuid.uuid4(),
-            survey=survey,
-            end_user=person,
-            score=payload.score,
-            comment=comment,
-            locale=payload.locale,
-            channel=Channel.API,
-            sentiment=sentiment_for(comment),
-            now=when,
+        person = Identity(
+            external_id=payload.person.external_id or None,
+            email=payload.person.email or None,
+            properties=payload.person.properties,
         )
-        if created:
-            response_stored(response=stored)
+    stored, created = response_record(
+        survey=survey,
+        score=payload.score,
+        person=person,
+        channel=Channel.API,
+        comment=payload.comment,
+        locale=payload.locale,
+        created_at=payload.created_at,
+        public_id=payload.id,
+    )
     stored = _response(project, stored.public_id)
     return Status(201 if created else 200, response_out(stored, _tags_of([stored])[stored.pk]))
 
@@ -247,15 +226,7 @@ def response_patch(
     found = _response(project, response_id)
     with transaction.atomic():
         if payload.comment is not None:
-            before = found.comment
-            responses.response_comment_set(
-                response=found,
-                comment=payload.comment,
-                now=timezone.now(),
-                sentiment=sentiment_for(payload.comment),
-            )
-            if found.comment != before:
-                response_changed(response=found)
+            response_change(response=found, comment=payload.comment)
         if payload.status is not None:
             triage.response_set_status(response=found, status=payload.status, actor=None)
         for name in payload.add_tags:

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from promoter.accounts.mail import connection_for, sender_for
 from promoter.accounts.models import Project
+from promoter.actions.responses import display_record, response_change, response_record
 from promoter.channels import links
 from promoter.channels.models import (
     Autopilot,
@@ -40,23 +41,14 @@ from promoter.channels.models import (
 )
 from promoter.core.errors import ApplicationError
 from promoter.core.zones import zone
-from promoter.ingest.selectors import rules_for
-from promoter.integrations.services import response_changed, response_stored
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_find, end_user_upsert
-from promoter.people.statecache import person_ids_changed
-from promoter.responses.models import Channel, Display, Response
+from promoter.responses.eligibility import rules_for
+from promoter.responses.models import Channel, Response
 from promoter.responses.selectors import contact_history
-from promoter.responses.services import (
-    check_score,
-    clean_comment,
-    response_comment_set,
-    response_create,
-)
 from promoter.surveys.eligibility import Person, evaluate
 from promoter.surveys.models import Survey
 from promoter.surveys.texts import resolve_texts
-from promoter.text.sentiment import sentiment_for
 
 logger = logging.getLogger(__name__)
 
@@ -392,14 +384,9 @@ def invitation_deliver(*, invitation: Invitation, token: str) -> str:
             reason="",
         )
         # The e-mail is a contact: the widget's throttles and the fatigue guard count it.
-        Display.objects.create(
-            project_id=invitation.project_id,
-            survey_id=invitation.survey_id,
-            end_user_id=invitation.end_user_id,
-            channel=Channel.EMAIL,
-            created_at=now,
+        display_record(
+            survey=invitation.survey, person=invitation.end_user, channel=Channel.EMAIL, now=now
         )
-        person_ids_changed(invitation.project_id, [invitation.end_user_id])
     logger.info("invitation.sent", extra={"invitation": invitation.pk})
     return "sent"
 
@@ -452,29 +439,23 @@ def invitation_mail(invitation: Invitation, *, message_id: str) -> EmailMultiAlt
 
 def answer_record(*, invitation: Invitation, score: int, now: datetime.datetime) -> Response:
     """Record the score a person chose in their invitation (a click, or a change on the
-    comment page); the same response however often they click."""
-    survey = invitation.survey
-    check_score(survey=survey, score=score)
+    comment page); the same response however often they click, its score changed when they
+    click another."""
     with transaction.atomic():
-        response, created = response_create(
-            public_id=response_id_for(invitation),
-            survey=survey,
-            end_user=invitation.end_user,
+        response, created = response_record(
+            survey=invitation.survey,
             score=score,
-            locale=invitation.locale,
+            person=invitation.end_user,
             channel=Channel.EMAIL,
+            locale=invitation.locale,
+            properties=invitation.properties,
+            public_id=response_id_for(invitation),
             now=now,
         )
         if created:
-            if invitation.properties:
-                response.properties = {**response.properties, **invitation.properties}
-                response.save(update_fields=["properties"])
             Invitation.objects.filter(pk=invitation.pk).update(response=response)
-            response_stored(response=response)
         elif response.score != score:
-            response.score, response.updated_at = score, now
-            response.save(update_fields=["score", "updated_at"])
-            response_changed(response=response)
+            response_change(response=response, score=score, now=now)
     return response
 
 
@@ -482,21 +463,12 @@ def answer_comment(
     *, invitation: Invitation, comment: str, score: int | None, now: datetime.datetime
 ) -> Response:
     """Record the comment (and maybe a changed score) from the invitation's comment page."""
-    comment = clean_comment(comment)
     with transaction.atomic():
         current = Response.objects.filter(public_id=response_id_for(invitation)).first()
-        response = answer_record(
-            invitation=invitation,
-            score=score if score is not None else (current.score if current else -1),
-            now=now,
-        )
-        before = response.comment
-        response_comment_set(
-            response=response, comment=comment, now=now, sentiment=sentiment_for(comment)
-        )
-        if response.comment != before:
-            response_changed(response=response)
-    return response
+        if current is None:
+            current = answer_record(invitation=invitation, score=score or -1, now=now)
+            score = None
+        return response_change(response=current, comment=comment, score=score, now=now)
 
 
 def invitation_opened(*, invitation: Invitation, now: datetime.datetime) -> None:
@@ -530,23 +502,13 @@ def link_answer(
     """Record a score given on a survey's public link: anonymous, or as ``email`` (which
     :func:`link_person_email` allowed). A person who answered this survey within its re-survey
     delay is refused (409) and nothing is written."""
-    check_score(survey=survey, score=score)
-    with transaction.atomic():
-        person = None
-        if email:
-            identity = Identity(email=email, locale=locale)
-            _check_link_throttle(survey=survey, identity=identity, now=now)
-            person = end_user_upsert(project=survey.project, identity=identity, now=now)
-        response, _ = response_create(
-            public_id=uuid.uuid4(),
-            survey=survey,
-            end_user=person,
-            score=score,
-            locale=locale,
-            channel=Channel.LINK,
-            now=now,
-        )
-        response_stored(response=response)
+    person = None
+    if email:
+        person = Identity(email=email, locale=locale)
+        _check_link_throttle(survey=survey, identity=person, now=now)
+    response, _ = response_record(
+        survey=survey, score=score, person=person, channel=Channel.LINK, locale=locale, now=now
+    )
     return response
 
 
@@ -574,14 +536,7 @@ def _check_link_throttle(*, survey: Survey, identity: Identity, now: datetime.da
 
 
 def link_comment(*, response: Response, comment: str, now: datetime.datetime) -> Response:
-    with transaction.atomic():
-        before = response.comment
-        response_comment_set(
-            response=response, comment=comment, now=now, sentiment=sentiment_for(comment)
-        )
-        if response.comment != before:
-            response_changed(response=response)
-    return response
+    return response_change(response=response, comment=comment, now=now)
 
 
 # Unsubscribes and bounces -------------------------------------------------------------------

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from promoter.accounts.access import membership_get_for_user
 from promoter.accounts.models import Role, User
+from promoter.actions.erasure import person_erase as erase
 from promoter.core.errors import ApplicationError
-from promoter.people.erasure import person_erase as erase
 from promoter.responses import triage
 from promoter.responses.models import Response, Status
 from promoter.responses.selectors import response_get_in_project

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from promoter.accounts.access import membership_get_for_user, survey_get_in_project
 from promoter.accounts.models import Role
+from promoter.actions.imports import ALIASES, detected, import_rows, plan, read_table
 from promoter.core.errors import ApplicationError
-from promoter.responses.imports import ALIASES, detected, import_rows, plan, read_table
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PREVIEW_ROWS = 5

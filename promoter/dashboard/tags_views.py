@@ -24,6 +24,7 @@ from django_htmx.middleware import HtmxDetails
 
 from promoter.accounts.access import membership_get_for_user, survey_get_in_project
 from promoter.accounts.models import Membership, Project, Role
+from promoter.actions.tags import tags_bulk_add
 from promoter.analytics import metrics
 from promoter.analytics.selectors import (
     TagFigures,
@@ -288,9 +289,7 @@ def tags_bulk(request: HttpRequest, slug: str) -> HttpResponse:
             tag = services.tag_get_or_create(
                 project=project, name=request.POST.get("name", ""), created_by=request.user
             )
-            added = services.tags_bulk_add(
-                project=project, flt=view.filter, tag=tag, actor=request.user
-            )
+            added = tags_bulk_add(project=project, flt=view.filter, tag=tag, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.detail)
     else:

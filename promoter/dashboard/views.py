@@ -30,7 +30,7 @@ from promoter.accounts.services import (
 from promoter.core.errors import ApplicationError
 from promoter.core.ids import user_hash_for
 from promoter.core.inputs import text_problem
-from promoter.ingest.selectors import (
+from promoter.responses.eligibility import (
     active_surveys,
     candidate_surveys,
     decide,

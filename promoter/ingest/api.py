@@ -12,7 +12,6 @@ import functools
 import hmac
 import logging
 import uuid
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +25,12 @@ from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from promoter.accounts.models import Project
+from promoter.actions.responses import (
+    decline_record,
+    display_record,
+    response_change,
+    response_record,
+)
 from promoter.core.clients import client_scope
 from promoter.core.errors import ApplicationError, database_errors, database_unavailable
 from promoter.core.ids import user_hash_for
@@ -33,33 +38,20 @@ from promoter.core.inputs import StrictParser, parse_failure
 from promoter.ingest import schemas as s
 from promoter.ingest.cache import KeyConfig, PersonLookup, PersonState, lookup
 from promoter.ingest.http import check_origin, edge, error_response, rate_limit
-from promoter.ingest.selectors import Decision, candidate_surveys, decide, person_with_history
-from promoter.integrations.models import Event, Rule
-from promoter.integrations.services import response_changed, response_stored, routes_for
 from promoter.people.models import EndUser
 from promoter.people.services import (
     Identity,
     can_insert_first,
-    end_user_changes,
     end_user_find,
     end_user_insert,
     end_user_upsert,
 )
-from promoter.responses.models import AutoTagRule, Decline, Response
+from promoter.responses.eligibility import Decision, candidate_surveys, decide, person_with_history
+from promoter.responses.models import Decline, Response
 from promoter.responses.selectors import ContactHistory
-from promoter.responses.services import (
-    autotag_rules_for,
-    check_score,
-    clean_comment,
-    decline_create,
-    display_create,
-    response_comment_set,
-    response_create,
-)
 from promoter.surveys.models import Survey
 from promoter.surveys.scales import THRESHOLDS, category_for
 from promoter.surveys.texts import resolve_texts
-from promoter.text.sentiment import sentiment_for
 
 logger = logging.getLogger(__name__)
 
@@ -254,35 +246,23 @@ def _config_and_survey(
 
 
 def _record(
-    request: HttpRequest, payload: s.SurveyRefIn, create: Any, *, shown: bool = False
+    request: HttpRequest, payload: s.SurveyRefIn, action: Any, **extra: Any
 ) -> Status[dict[str, Any]]:
-    """Record a display (``shown``) or a decline of the payload's survey; ``create`` is the
-    service that stores it."""
+    """Record a display or a decline of the payload's survey with ``action``
+    (:func:`display_record` or :func:`decline_record`)."""
     config, lookup_, survey = _config_and_survey(request, payload, payload.survey)
     project = config.project
     identity = _identity(project, payload)
-    known = _known(project, identity, lookup_)
-    now = timezone.now()
-    # An id used for someone else is refused after the person was written: both or neither.
-    with _together(known, identity, now):
-        person = _person(project, identity, known, now)
-        row = create(
-            survey=survey, end_user=person, channel=payload.channel, now=now, public_id=payload.id
-        )
-    if shown:
-        _hold_while_shown(person, timezone.now())
-    else:  # dismissed: the hold ends, and another survey (an event's) may be offered at once
-        EndUser.objects.filter(pk=person.pk, offered_until__isnull=False).update(offered_until=None)
+    row = action(
+        survey=survey,
+        person=identity,
+        known=_known(project, identity, lookup_),
+        looked_up=True,
+        channel=payload.channel,
+        public_id=payload.id,
+        **extra,
+    )
     return Status(201, {"id": row.public_id})
-
-
-def _hold_while_shown(person: EndUser, now: datetime.datetime) -> None:
-    """Renew the offer's hold once the survey is on screen, so that no other page offers a
-    survey while the person reads and answers it (the hold then lapses by itself)."""
-    seconds = settings.INGEST_OFFER_HOLD_SECONDS
-    if seconds:
-        until = now + datetime.timedelta(seconds=seconds)
-        EndUser.objects.filter(pk=person.pk).update(offered_until=until)
 
 
 def _known(project: Project, identity: Identity, lookup_: PersonLookup) -> EndUser | None:
@@ -294,27 +274,6 @@ def _known(project: Project, identity: Identity, lookup_: PersonLookup) -> EndUs
         person = end_user_find(project=project, identity=identity)
         lookup_.store_person(person)
     return person
-
-
-def _person(
-    project: Project, identity: Identity, known: EndUser | None, now: datetime.datetime
-) -> EndUser:
-    """Return the person ``identity`` names, created or updated as needed from ``known``
-    (what :func:`_known` returned)."""
-    return end_user_upsert(
-        project=project, identity=identity, now=now, existing=known, looked_up=True
-    )
-
-
-def _together(
-    known: EndUser | None, identity: Identity, now: datetime.datetime, *, always: bool = False
-) -> AbstractContextManager[Any]:
-    """Return a transaction when writing the person may be followed by a refusal (or when
-    ``always``): a refused call then writes nothing. A known, unchanged person is not written,
-    and a single INSERT needs no transaction."""
-    if always or known is None or end_user_changes(person=known, identity=identity, now=now):
-        return transaction.atomic()
-    return nullcontext()
 
 
 def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str, Any]:
@@ -453,7 +412,11 @@ def _offer_claim(
     summary="The survey was shown",
 )
 def displays(request: HttpRequest, payload: s.SurveyRefIn) -> Status[dict[str, Any]]:
-    return _record(request, payload, display_create, shown=True)
+    # The offer's hold is renewed once the survey is on screen, so that no other page offers
+    # a survey while the person reads and answers it (the hold then lapses by itself).
+    seconds = settings.INGEST_OFFER_HOLD_SECONDS
+    hold = timezone.now() + datetime.timedelta(seconds=seconds) if seconds else None
+    return _record(request, payload, display_record, hold_until=hold)
 
 
 def _response_out(response: Response, survey: Survey) -> dict[str, Any]:
@@ -475,35 +438,21 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
     config, lookup_, survey = _config_and_survey(request, payload, payload.survey, payload.locale)
     project = config.project
     identity = _identity(project, payload, locale=payload.locale)
-    check_score(survey=survey, score=payload.score)
-    clean_comment(payload.comment)  # refuse bad input before anything is written
-    known = _known(project, identity, lookup_)
-    sentiment = sentiment_for(payload.comment)
-    fields: dict[str, Any] = {
-        "public_id": payload.id,
-        "survey": survey,
-        "score": payload.score,
-        "comment": payload.comment,
-        "locale": payload.locale,
-        "channel": payload.channel,
-        "origin_url": payload.url,
-        "sentiment": sentiment,
-    }
-    autotag_rules: list[AutoTagRule] = []
-    if config.has_autotag_rules:
-        autotag_rules = autotag_rules_for(project_id=project.pk, survey_id=survey.pk)
-    routes: list[Rule] = []
-    if config.has_routes:
-        routes = routes_for(project_id=project.pk, events=[Event.CREATED, Event.TAGGED])
-    now = timezone.now()
-    # The common case is one INSERT, without a transaction. Otherwise the person, the
-    # response, its tags and its deliveries are stored together or not at all: a response id
-    # used for someone else is refused (409) after the person was written.
-    with _together(known, identity, now, always=bool(autotag_rules or routes)):
-        person = _person(project, identity, known, now)
-        response, created = response_create(**fields, end_user=person, now=now)
-        if created and (autotag_rules or routes):
-            response_stored(response=response, autotag_rules=autotag_rules, routes=routes)
+    # What the key's cached configuration knows spares the lookups of rules there are none of.
+    response, created = response_record(
+        survey=survey,
+        score=payload.score,
+        person=identity,
+        known=_known(project, identity, lookup_),
+        looked_up=True,
+        channel=payload.channel,
+        comment=payload.comment,
+        locale=payload.locale,
+        origin_url=payload.url,
+        public_id=payload.id,
+        autotag_rules=None if config.has_autotag_rules else [],
+        routes=None if config.has_routes else [],
+    )
     return Status(201 if created else 200, _response_out(response, survey))
 
 
@@ -518,7 +467,6 @@ def response_comment(
     config, lookup_ = _config(request, payload)
     project = config.project
     identity = _identity(project, payload)
-    clean_comment(payload.comment)
     known = _known(project, identity, lookup_)
     response = None
     if known is not None:  # a person never seen has no response: nothing to look up
@@ -534,16 +482,11 @@ def response_comment(
             fields={"id": "unknown"},
             status=404,
         )
-    sentiment = sentiment_for(payload.comment)
-    now = timezone.now()
     with transaction.atomic():
-        _person(project, identity, known, now)
-        before = response.comment
-        response_comment_set(
-            response=response, comment=payload.comment, now=now, sentiment=sentiment
+        end_user_upsert(
+            project=project, identity=identity, now=timezone.now(), existing=known, looked_up=True
         )
-        if response.comment != before:
-            response_changed(response=response)
+        response_change(response=response, comment=payload.comment)
     return _response_out(response, response.survey)
 
 
@@ -553,7 +496,7 @@ def response_comment(
     summary="The person dismissed the survey",
 )
 def declines(request: HttpRequest, payload: s.SurveyRefIn) -> Status[dict[str, Any]]:
-    return _record(request, payload, decline_create)
+    return _record(request, payload, decline_record)
 
 
 def urlpatterns() -> list[URLPattern | URLResolver]:

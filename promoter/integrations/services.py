@@ -361,36 +361,6 @@ def response_event(
     return deliveries
 
 
-def response_stored(
-    *,
-    response: Response,
-    autotag_rules: Sequence[Any] | None = None,
-    routes: Sequence[Rule] | None = None,
-) -> None:
-    """After a new response is stored (in the caller's transaction): apply the auto-tag
-    rules, then route ``response.created`` and a ``response.tagged`` per tag they added."""
-    from promoter.responses.services import response_autotag
-
-    added = response_autotag(response=response, new=True, rules=autotag_rules)
-    if routes is None:
-        routes = routes_for(project_id=response.project_id, events=[Event.CREATED, Event.TAGGED])
-    response_event(response=response, event=Event.CREATED, rules=routes)
-    for tag in Tag.objects.filter(pk__in=added) if added else ():
-        response_event(response=response, event=Event.TAGGED, tag=tag, rules=routes)
-
-
-def response_changed(*, response: Response) -> None:
-    """After a stored response's comment (or score) changed (in the caller's transaction):
-    apply the auto-tag rules, then route ``response.updated`` and ``response.tagged``."""
-    from promoter.responses.services import response_autotag
-
-    added = response_autotag(response=response)
-    routes = routes_for(project_id=response.project_id, events=[Event.UPDATED, Event.TAGGED])
-    response_event(response=response, event=Event.UPDATED, rules=routes)
-    for tag in Tag.objects.filter(pk__in=added) if added else ():
-        response_event(response=response, event=Event.TAGGED, tag=tag, rules=routes)
-
-
 def _send_on_commit(deliveries: list[Delivery]) -> None:
     from promoter.integrations.tasks import deliveries_send  # tasks import these services
 

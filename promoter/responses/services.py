@@ -7,7 +7,7 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -34,7 +34,7 @@ from promoter.responses.selectors import tag_by_name
 from promoter.surveys.models import Survey
 
 if TYPE_CHECKING:  # analytics reads responses: a type-only import keeps the layering
-    from promoter.analytics.selectors import ResponseFilter
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -52,17 +52,6 @@ def clean_comment(comment: str) -> str:
             fields={"comment": f"at most {COMMENT_MAX_CHARS} characters"},
         )
     return comment
-
-
-def check_score(*, survey: Survey, score: int) -> None:
-    """Raise unless ``score`` is on ``survey``'s scale."""
-    low, high = survey.scale
-    if not low <= score <= high:
-        raise ApplicationError(
-            code="invalid",
-            detail=f"Score {score} is outside this survey's scale of {low}-{high}.",
-            fields={"score": f"must be between {low} and {high}"},
-        )
 
 
 def _record_once(model: type[Display] | type[Decline], row: Display | Decline) -> Any:
@@ -139,16 +128,17 @@ def response_create(
     channel: str = Channel.WEB,
     origin_url: str = "",
     sentiment: float | None = None,
+    properties: Mapping[str, Any] | None = None,
     now: datetime.datetime,
 ) -> tuple[Response, bool]:
     """Store a response with the client-generated ``public_id``; return it and whether it is new.
 
     A retry with the same ``public_id`` (the client never saw our reply) returns the stored
     response and stores nothing. The same id used for another survey or person is refused.
-    The person's properties are copied onto the response, so segments show who they were then.
+    The person's properties are copied onto the response, so segments show who they were then,
+    with ``properties`` (the response's own) over them. The checks are the caller's: the
+    actions (promoter.actions.responses) call this.
     """
-    check_score(survey=survey, score=score)
-    comment = clean_comment(comment)
     response = Response(
         public_id=public_id,
         project_id=survey.project_id,
@@ -159,7 +149,10 @@ def response_create(
         locale=locale[:35],
         channel=channel,
         origin_url=origin_url[:2000],
-        properties=dict(end_user.properties) if end_user is not None else {},
+        properties={
+            **(end_user.properties if end_user is not None else {}),
+            **(properties or {}),
+        },
         sentiment=sentiment if comment else None,
         created_at=now,
         updated_at=now,
@@ -262,7 +255,8 @@ def tag_get_or_create(*, project: Project, name: str, created_by: Any = None) ->
     return tag
 
 
-def _same_project(tag: Tag, project_id: int) -> None:
+def same_project(tag: Tag, project_id: int) -> None:
+    """Raise a not-found unless ``tag`` belongs to the project ``project_id``."""
     if tag.project_id != project_id:
         # Never a hint that the other project's tag exists.
         raise ApplicationError(code="not_found", detail="No such tag.", status=404)
@@ -272,7 +266,7 @@ def response_tag_add(
     *, response: Response, tag: Tag, source: str = TagSource.MANUAL, actor: Any = None
 ) -> bool:
     """Attach ``tag`` to ``response``; return whether it was new (adding twice is harmless)."""
-    _same_project(tag, response.project_id)
+    same_project(tag, response.project_id)
     link = ResponseTag(response=response, tag=tag, source=source, created_by=actor)
     try:
         with insert_guard():
@@ -295,42 +289,9 @@ def response_tag_add_named(*, response: Response, name: str, actor: Any = None) 
 
 def response_tag_remove(*, response: Response, tag: Tag, actor: Any = None) -> bool:
     """Detach ``tag`` from ``response``; return whether it was attached."""
-    _same_project(tag, response.project_id)
+    same_project(tag, response.project_id)
     deleted, _ = ResponseTag.objects.filter(response=response, tag=tag).delete()
     return deleted > 0
-
-
-def tags_bulk_add(*, project: Project, flt: ResponseFilter, tag: Tag, actor: Any = None) -> int:
-    """Attach ``tag`` to every response of ``project`` that ``flt`` selects (the responses a
-    dashboard view shows); return how many were not tagged yet.
-
-    Batched INSERTs that skip responses already tagged, in one transaction.
-    """
-    from promoter.analytics.selectors import responses_for  # analytics sits above responses
-
-    _same_project(tag, project.pk)
-    already = ResponseTag.objects.filter(tag=tag).values("response_id")
-    with transaction.atomic():
-        ids = list(
-            responses_for(project=project, flt=flt)
-            .exclude(pk__in=already)
-            .order_by()
-            .values_list("pk", flat=True)
-            .distinct()
-        )
-        user_id = getattr(actor, "pk", None)
-        for start in range(0, len(ids), BULK_BATCH_SIZE):
-            ResponseTag.objects.bulk_create(
-                [
-                    ResponseTag(
-                        response_id=pk, tag=tag, source=TagSource.MANUAL, created_by_id=user_id
-                    )
-                    for pk in ids[start : start + BULK_BATCH_SIZE]
-                ],
-                ignore_conflicts=True,
-            )
-    logger.info("tag.bulk_added", extra={"tag": tag.pk, "responses": len(ids), "by": user_id})
-    return len(ids)
 
 
 def tag_rename(*, tag: Tag, name: str) -> Tag:
@@ -370,7 +331,7 @@ def tag_set_parent(*, tag: Tag, parent: Tag | None) -> Tag:
     children's responses.
     """
     if parent is not None:
-        _same_project(parent, tag.project_id)
+        same_project(parent, tag.project_id)
         if parent.pk == tag.pk:
             raise ApplicationError(
                 code="invalid", detail="A tag cannot be its own parent.", fields={"parent": "self"}
@@ -401,7 +362,7 @@ def tag_merge(*, source: Tag, target: Tag) -> Tag:
     ``source``'s children and auto-tag rules move to ``target`` (to its parent when ``target``
     is itself a child, so tags still nest one level deep). All or nothing.
     """
-    _same_project(target, source.project_id)
+    same_project(target, source.project_id)
     if source.pk == target.pk:
         raise ApplicationError(
             code="invalid", detail="A tag cannot be merged into itself.", fields={"into": "self"}
@@ -473,7 +434,7 @@ def autotag_rule_create(
     at least one set). It applies to new responses; :func:`rule_backfill_request` applies it
     to history.
     """
-    _same_project(tag, project.pk)
+    same_project(tag, project.pk)
     if survey is not None and survey.project_id != project.pk:
         raise ApplicationError(code="not_found", detail="No such survey.", status=404)
     cleaned = phrases_clean(phrases)

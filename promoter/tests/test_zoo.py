@@ -32,12 +32,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from promoter.actions.erasure import person_erase
 from promoter.channels import services as channels
 from promoter.channels.models import Invitation, InvitationSource
 from promoter.dashboard.tests import test_access
 from promoter.integrations.registry import TRANSPORTS
 from promoter.integrations.transport import Message
-from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_upsert
 from promoter.responses import triage

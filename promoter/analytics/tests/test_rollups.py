@@ -21,6 +21,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from promoter.accounts.services import project_create
+from promoter.actions.erasure import person_erase
+from promoter.actions.imports import import_table, read_table
 from promoter.analytics import rollups
 from promoter.analytics.models import DailyProperty, DailyScore, WeeklyProperty
 from promoter.analytics.selectors import (
@@ -33,9 +35,7 @@ from promoter.analytics.selectors import (
     histograms_by_survey,
     response_count,
 )
-from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
-from promoter.responses.imports import import_table, read_table
 from promoter.responses.models import Response
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.services import survey_create

@@ -31,6 +31,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from promoter.accounts.models import ApiKey, Project
+from promoter.actions.erasure import person_erase
+from promoter.actions.responses import response_change, response_record
 from promoter.analytics.metrics import summarize
 from promoter.analytics.selectors import ResponseFilter, histogram
 from promoter.api.auth import authenticate
@@ -46,14 +48,10 @@ from promoter.channels.models import (
     InvitationStatus,
 )
 from promoter.core.errors import ApplicationError, database_errors, database_unavailable
-from promoter.integrations.services import response_changed, response_stored
-from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_update, end_user_upsert
-from promoter.responses import services as responses
 from promoter.responses.models import Channel, Note, Response, ResponseTag
 from promoter.surveys.models import Survey, SurveyKind
-from promoter.text.sentiment import sentiment_for
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +71,6 @@ PER_PAGE_DEFAULT, PER_PAGE_MAX = 20, 100
 DEFAULT_AUTOPILOT_DAYS = 90
 # Delighted's metrics without since/until: the 30 days up to the most recent response.
 METRICS_DEFAULT_WINDOW = datetime.timedelta(days=30)
-FUTURE_SLACK = datetime.timedelta(minutes=5)
 
 
 class Failure(Exception):
@@ -545,27 +542,15 @@ def responses_create(request: HttpRequest, project: Project, params: dict[str, A
     survey = survey_of(project)
     score = _score(params, survey, required=True)
     assert score is not None
-    comment = responses.clean_comment(p.text(params, "comment", max_length=20_000) or "")
-    properties = p.mapping(params, "person_properties") or {}
-    now = timezone.now()
-    when = p.timestamp(params, "created_at") or now
-    if when > now + FUTURE_SLACK:
-        raise Invalid({"created_at": "is in the future"})
-    with transaction.atomic():
-        stored, _ = responses.response_create(
-            public_id=uuid.uuid4(),
-            survey=survey,
-            end_user=person,
-            score=score,
-            comment=comment,
-            channel=Channel.API,
-            sentiment=sentiment_for(comment),
-            now=when,
-        )
-        if properties:
-            stored.properties = {**stored.properties, **properties}
-            stored.save(update_fields=["properties"])
-        response_stored(response=stored)
+    stored, _ = response_record(
+        survey=survey,
+        score=score,
+        person=person,
+        channel=Channel.API,
+        comment=p.text(params, "comment", max_length=20_000) or "",
+        properties=p.mapping(params, "person_properties") or {},
+        created_at=p.timestamp(params, "created_at"),
+    )
     return 200, responses_out(request, project, [_response(project, str(stored.public_id))], [])[0]
 
 
@@ -575,38 +560,18 @@ def response_update(
     """Change score, comment, person_properties (merged) or person; other keys are read-only
     (the Python client sends back the whole object) and ignored."""
     found = _response(project, response_id)
-    score = _score(params, found.survey, required=False)
-    comment = p.text(params, "comment", max_length=20_000) if "comment" in params else None
-    properties = p.mapping(params, "person_properties")
-    person = found.end_user
+    person = None
     if params.get("person") not in (None, ""):
         person = person_by_id(project, params["person"])
         if person is None:
             raise Invalid({"person": "is invalid: no such person"})
-    now = timezone.now()
-    changed: list[str] = []
-    with transaction.atomic():
-        if score is not None and score != found.score:
-            found.score = score
-            changed.append("score")
-        if properties:
-            merged = {**(found.properties or {}), **properties}
-            if merged != found.properties:
-                found.properties = merged
-                changed.append("properties")
-        if person is not None and person.pk != found.end_user_id:
-            found.end_user = person
-            changed.append("end_user")
-        if changed:
-            found.updated_at = now
-            found.save(update_fields=[*changed, "updated_at"])
-        before = found.comment
-        if comment is not None:
-            responses.response_comment_set(
-                response=found, comment=comment, now=now, sentiment=sentiment_for(comment)
-            )
-        if "score" in changed or found.comment != before:
-            response_changed(response=found)
+    response_change(
+        response=found,
+        score=_score(params, found.survey, required=False),
+        comment=p.text(params, "comment", max_length=20_000) if "comment" in params else None,
+        properties=p.mapping(params, "person_properties"),
+        end_user=person,
+    )
     return 200, responses_out(request, project, [_response(project, response_id)], [])[0]
 
 

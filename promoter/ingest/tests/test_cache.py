@@ -24,9 +24,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from promoter.actions.erasure import person_erase
 from promoter.core import tokencache
 from promoter.ingest import cache as ingest_cache
-from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
 from promoter.people.services import Identity
 from promoter.responses.models import Response

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from promoter.accounts.models import Project
+from promoter.actions.erasure import person_erase, person_find_for_erasure
 from promoter.core.errors import ApplicationError
-from promoter.people.erasure import person_erase, person_find_for_erasure
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from promoter.accounts.models import Project
+from promoter.actions.imports import import_table, read_table
 from promoter.core.errors import ApplicationError
-from promoter.responses.imports import import_table, read_table
 
 
 class Command(BaseCommand):

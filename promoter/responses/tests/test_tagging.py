@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from promoter.actions.tags import tags_bulk_add
 from promoter.analytics.selectors import ResponseFilter, responses_for, tag_figures
 from promoter.core.errors import ApplicationError
 from promoter.responses.models import AutoTagRule, Response, ResponseTag, Tag, TagSource
@@ -22,7 +23,6 @@ from promoter.responses.services import (
     tag_merge,
     tag_rename,
     tag_set_parent,
-    tags_bulk_add,
 )
 from promoter.surveys.eligibility import Condition
 

@@ -10,10 +10,10 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
+from promoter.actions.erasure import person_erase
+from promoter.actions.tests.test_erasure import person_with_history
 from promoter.integrations.models import Delivery, DeliveryStatus
-from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser
-from promoter.people.tests.test_erasure import person_with_history
 from promoter.responses.models import Decline, Note, Response
 
 # What identifies Jane (and only her): any of these left in any column is a leak.

@@ -13,13 +13,13 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
+from promoter.actions import imports
+from promoter.actions.imports import import_table, read_table
 from promoter.analytics import rollups
 from promoter.analytics.models import DailyProperty, DailyScore, WeeklyProperty
 from promoter.analytics.selectors import ResponseFilter, histogram, histograms_by_property
 from promoter.core.errors import ApplicationError
 from promoter.people.models import EndUser
-from promoter.responses import imports
-from promoter.responses.imports import import_table, read_table
 from promoter.responses.models import Response
 
 pytestmark = pytest.mark.skipif(

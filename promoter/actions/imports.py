@@ -29,12 +29,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from promoter.accounts.models import Project
+from promoter.actions.responses import FUTURE_SLACK
 from promoter.analytics import rollups
 from promoter.core.errors import ApplicationError
 from promoter.people.models import EndUser
 from promoter.people.properties import MAX_PROPERTIES, MAX_PROPERTY_VALUE, property_name_problem
 from promoter.people.statecache import project_people_changed
 from promoter.responses.models import Channel, Response, ResponseTag, Tag
+from promoter.responses.services import COMMENT_MAX_CHARS
 from promoter.surveys.models import Survey
 
 BATCH = 5000
@@ -383,7 +385,12 @@ def detected(
     return {name: header[index] for name, index in fields.items()}, list(properties)
 
 
-def _when(text: str, tz: datetime.tzinfo) -> datetime.datetime | None:
+def _when(
+    text: str, tz: datetime.tzinfo, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """Return the moment ``text`` names: Unix seconds, an ISO date-time (naive ones in
+    ``tz``), or a day alone, taken at its noon, or ``now`` when that is later (a day alone is
+    never in the future on its own day)."""
     text = text.strip()
     if not text:
         return None
@@ -394,7 +401,9 @@ def _when(text: str, tz: datetime.tzinfo) -> datetime.datetime | None:
         day = parse_date(text[:10])
         if day is None:
             return None
-        moment = datetime.datetime.combine(day, datetime.time(12))
+        moment = datetime.datetime.combine(day, datetime.time(12), tzinfo=tz)
+        if now is not None and moment > now and day == now.astimezone(tz).date():
+            moment = now
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment
@@ -460,7 +469,7 @@ class Checker:
         tz = datetime.UTC
         total = 0
         now = timezone.now()
-        latest = now + datetime.timedelta(days=1)
+        latest = now + FUTURE_SLACK  # the window of every answer (promoter.actions.responses)
         low, high = survey.scale
         # The hot loop (a million rows a run): column indexes and checks bound to locals.
         # A missing field reads the empty cell appended to every row (index ``width``).
@@ -523,14 +532,16 @@ class Checker:
             if created_text.isdigit() and len(created_text) <= 11:  # Unix seconds (Delighted)
                 created: datetime.datetime | None = epoch(int(created_text), tz=utc)
             else:
-                created = _when(created_text, tz)
+                created = _when(created_text, tz, now)
             if created is None:
                 errors.append(f"date {created_text!r} is not a date")
             elif created > latest:
                 errors.append(f"date {created_text!r} is in the future")
             comment = values[i_comment].strip()
-            if comment and ("\x00" in comment or len(comment) > 5000):
-                errors.append("comment is longer than 5000 characters or holds a null byte")
+            if comment and ("\x00" in comment or len(comment) > COMMENT_MAX_CHARS):
+                errors.append(
+                    f"comment is longer than {COMMENT_MAX_CHARS} characters or holds a null byte"
+                )
             email = values[i_email].strip()
             if email and ("@" not in email or len(email) > 254):
                 errors.append(f"e-mail {email!r} is not an address")
@@ -592,9 +603,13 @@ def _key(r: Row) -> str:
     return f"id:{r.external_id}" if r.external_id else (f"email:{r.email}" if r.email else "")
 
 
-def _people(project: Project, rows: list[Row], known: dict[str, int]) -> dict[str, int]:
+def _people(
+    project: Project, rows: list[Row], known: dict[str, int], snapshots: dict[str, dict[str, Any]]
+) -> dict[str, int]:
     """Add to ``known`` (person pk per identity key, kept across batches) the people of
-    ``rows``: found in the project, else created. Return ``known``."""
+    ``rows``: found in the project, else created; and to ``snapshots`` the properties of
+    those found (each response keeps them, with its row's over them, as every answer does).
+    Return ``known``."""
     wanted = {_key(r) for r in rows} - set(known) - {""}
     if not wanted:
         return known
@@ -602,14 +617,18 @@ def _people(project: Project, rows: list[Row], known: dict[str, int]) -> dict[st
     by_email = [k[6:] for k in wanted if k.startswith("email:")]
     people = EndUser.objects.filter(project=project)
     if by_id:
-        for external_id, pk in people.filter(external_id__in=by_id).values_list(
-            "external_id", "pk"
+        for external_id, pk, properties in people.filter(external_id__in=by_id).values_list(
+            "external_id", "pk", "properties"
         ):
             known[f"id:{external_id}"] = pk
+            if properties:
+                snapshots[f"id:{external_id}"] = properties
     if by_email:
         anonymous = people.filter(external_id__isnull=True, email__in=by_email)
-        for email, pk in anonymous.values_list("email", "pk"):
+        for email, pk, properties in anonymous.values_list("email", "pk", "properties"):
             known[f"email:{email}"] = pk
+            if properties:
+                snapshots[f"email:{email}"] = properties
     new: dict[str, dict[str, Any]] = {}
     for r in rows:
         key = _key(r)
@@ -707,9 +726,10 @@ def _import_batches(
     project = survey.project
     imported = skipped = 0
     known: dict[str, int] = {}
+    snapshots: dict[str, dict[str, Any]] = {}
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
-        people = _people(project, batch, known)
+        people = _people(project, batch, known, snapshots)
         ids = {
             r.number: uuid.UUID(
                 response_id(project, r.survey or survey, r.response_key, r.created_at)
@@ -737,7 +757,9 @@ def _import_batches(
                 "score": r.score,
                 "comment": r.comment,
                 "channel": Channel.IMPORT,
-                "properties": r.properties,
+                "properties": {**snapshots[key], **r.properties}
+                if key in snapshots
+                else r.properties,
                 "sentiment": sentiment_for(r.comment) if sentiment and r.comment else None,
                 "created_at": r.created_at,
                 "updated_at": r.created_at,
@@ -828,7 +850,8 @@ def _import_postgres(
             cursor.execute(f"SELECT COALESCE(max(id), 0) FROM {rollups.RESPONSES}")  # noqa: S608
             (last_before,) = cursor.fetchone()
             cursor.execute("SET LOCAL session_replication_role = replica")
-        known = _people_postgres(cursor, project, rows)
+        snapshots: dict[str, dict[str, Any]] = {}
+        known = _people_postgres(cursor, project, rows, snapshots)
         imported_before = Response.objects.filter(project=project, channel=Channel.IMPORT)
         existing: set[str] = (
             {u.hex for u in imported_before.values_list("public_id", flat=True)}
@@ -857,13 +880,18 @@ def _import_postgres(
                         continue
                     existing.add(public_id)
                     mood = sentiment_for(r.comment) if sentiment and r.comment else None
-                    person = known.get(_key(r))
+                    key = _key(r)
+                    person = known.get(key)
                     when = r.created_at.isoformat()
-                    shape = tuple(r.properties.items())
-                    properties = written.get(shape)
+                    own = {**snapshots[key], **r.properties} if key in snapshots else r.properties
+                    shape: tuple[tuple[str, Any], ...] | None = tuple(own.items())
+                    try:
+                        properties = written.get(shape)  # type: ignore[arg-type]
+                    except TypeError:  # a list kept from before the limits keys nothing
+                        shape, properties = None, None
                     if properties is None:
-                        properties = dumps(r.properties).translate(escape)
-                        if len(written) < 4096:  # not every row's own (names, ids)
+                        properties = dumps(own).translate(escape)
+                        if shape is not None and len(written) < 4096:  # not every row's own
                             written[shape] = properties
                     lines.append(
                         f"{public_id}\t{keys}\t"
@@ -944,10 +972,13 @@ def _hold(cursor: Any, model: type[models.Model], pks: list[int], what: str) -> 
         )
 
 
-def _people_postgres(cursor: Any, project: Project, rows: list[Row]) -> dict[str, int]:
+def _people_postgres(
+    cursor: Any, project: Project, rows: list[Row], snapshots: dict[str, dict[str, Any]]
+) -> dict[str, int]:
     """Return the person's pk per identity key of ``rows``: found in the project (by id,
     else by e-mail among people without an id), else added with the properties of their
-    first row. One SELECT of the people the file names, then the new ones by one COPY with
+    first row; the properties of those found go to ``snapshots``. One SELECT of the people
+    the file names, then the new ones by one COPY with
     their ids drawn from the table's sequence beforehand (no join, no second SELECT). The
     people found are locked as a foreign-key check would lock them (see :func:`_hold`)."""
     first: dict[str, Row] = {}
@@ -959,7 +990,7 @@ def _people_postgres(cursor: Any, project: Project, rows: list[Row]) -> dict[str
         return {}
     people = connection.ops.quote_name(EndUser._meta.db_table)
     cursor.execute(
-        f"SELECT id, external_id, email FROM {people} WHERE project_id = %s"  # noqa: S608
+        f"SELECT id, external_id, email, properties FROM {people} WHERE project_id = %s"  # noqa: S608
         " AND (external_id = ANY(%s) OR (external_id IS NULL AND email = ANY(%s)))",
         [
             project.pk,
@@ -968,8 +999,11 @@ def _people_postgres(cursor: Any, project: Project, rows: list[Row]) -> dict[str
         ],
     )
     known: dict[str, int] = {}
-    for pk, external_id, email in cursor.fetchall():
-        known[f"id:{external_id}" if external_id is not None else f"email:{email}"] = pk
+    for pk, external_id, email, properties in cursor.fetchall():
+        key = f"id:{external_id}" if external_id is not None else f"email:{email}"
+        known[key] = pk
+        if properties:
+            snapshots[key] = json.loads(properties) if isinstance(properties, str) else properties
     _hold(cursor, EndUser, sorted(set(known.values())), "people")
     fresh = [key for key in first if key not in known]
     if not fresh:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from promoter.accounts.services import project_create
 from promoter.analytics import metrics
 from promoter.analytics.selectors import ResponseFilter, histogram
+from promoter.demo.seed import seed_project
 from promoter.people.models import EndUser
 from promoter.responses.models import Response, ResponseTag
-from promoter.responses.seed import seed_project
 
 DELIGHTED = (
     "Response ID,Email,Name,Score,Comment,Response Timestamp,Plan,Country\n"
@@ -83,7 +83,7 @@ def test_bad_rows_are_refused_with_row_numbers_and_nothing_is_imported(world, tm
 
 def test_a_bad_row_at_the_end_of_a_chunked_import_stops_all_of_it(world, tmp_path, monkeypatch):
     """Chunks of 2 rows, a bad one at the end: nothing of the file is imported."""
-    from promoter.responses import imports
+    from promoter.actions import imports
 
     monkeypatch.setattr(imports, "BATCH", 2)
     rows = [f"r-{i},p{i % 3}@example.com,P,{i},,{1763600000 + i},pro,FR" for i in range(7)]

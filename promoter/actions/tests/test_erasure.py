@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from promoter.accounts.services import api_key_create
+from promoter.actions.erasure import person_erase
 from promoter.channels.models import Invitation, InvitationSource
 from promoter.integrations import services as integrations
 from promoter.integrations.models import Delivery, Event
-from promoter.people.erasure import person_erase
 from promoter.people.models import EndUser, Erasure
 from promoter.responses import triage
 from promoter.responses.models import Activity, Display, Note, Reply, Response, ResponseTag

@@ -1,0 +1,317 @@
+"""The use cases of answers: record a response, change it (its comment, score, properties or
+person), record a display, record a decline. Imports record responses set-wise through
+:mod:`promoter.actions.imports`, under the same checks (:func:`answer_problem`).
+
+Every interface that records an answer calls these, so an answer is checked, stored, tagged
+and routed the same way whether it came from the widget, the REST or Delighted API, an
+e-mail or a link page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from promoter.core.errors import ApplicationError
+from promoter.integrations.models import Event, Rule
+from promoter.integrations.services import response_event, routes_for
+from promoter.people.models import EndUser
+from promoter.people.properties import properties_problem
+from promoter.people.services import Identity, end_user_changes, end_user_upsert
+from promoter.responses.models import AutoTagRule, Decline, Display, Response, Tag
+from promoter.responses.services import (
+    autotag_rules_for,
+    clean_comment,
+    decline_create,
+    display_create,
+    response_autotag,
+    response_comment_set,
+    response_create,
+)
+from promoter.surveys.models import Survey
+from promoter.text.sentiment import sentiment_for
+
+# An answer may be dated this far ahead of the server's clock (clocks differ a little); later
+# is a mistake in the caller's dates, refused.
+FUTURE_SLACK = datetime.timedelta(minutes=5)
+MAX_LOCALE = 35
+MAX_URL = 2000
+
+Person = EndUser | Identity | None
+
+
+def answer_problem(
+    *,
+    survey: Survey,
+    score: int,
+    created_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> ApplicationError | None:
+    """Return why an answer of ``score`` to ``survey`` dated ``created_at`` is refused, or
+    None: a score off the survey's scale, or a date later than now (with FUTURE_SLACK)."""
+    low, high = survey.scale
+    if isinstance(score, bool) or not low <= score <= high:
+        return ApplicationError(
+            code="invalid",
+            detail=f"Score {score} is outside this survey's scale of {low}-{high}.",
+            fields={"score": f"must be between {low} and {high}"},
+        )
+    if created_at is not None and created_at > (now or timezone.now()) + FUTURE_SLACK:
+        return ApplicationError(
+            code="invalid",
+            detail="created_at is in the future.",
+            fields={"created_at": "in the future"},
+        )
+    return None
+
+
+def _check_text(value: str, *, field: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"The {field} has {len(value):,} characters; the limit is {limit:,}.",
+            fields={field: f"at most {limit} characters"},
+        )
+
+
+def _check_properties(value: Mapping[str, Any] | None, *, field: str) -> None:
+    problem = properties_problem(value) if value else None
+    if problem:
+        raise ApplicationError(
+            code="invalid", detail=f"Invalid input: {field} {problem}.", fields={field: problem}
+        )
+
+
+def _writes_person(person: Person, known: EndUser | None, now: datetime.datetime) -> bool:
+    """Whether recording for ``person`` writes the person too (a new or changed one)."""
+    if not isinstance(person, Identity):
+        return False
+    return known is None or bool(end_user_changes(person=known, identity=person, now=now))
+
+
+def _person(
+    survey: Survey, person: Person, known: EndUser | None, looked_up: bool, now: datetime.datetime
+) -> EndUser | None:
+    if isinstance(person, Identity):
+        return end_user_upsert(
+            project=survey.project, identity=person, now=now, existing=known, looked_up=looked_up
+        )
+    return person
+
+
+def _together(needed: bool) -> AbstractContextManager[Any]:
+    """One transaction when a refusal may follow a write, or side effects must go with the
+    row; a single INSERT needs none (it saves two round trips on the widget's hot path)."""
+    return transaction.atomic() if needed else nullcontext()
+
+
+def response_record(
+    *,
+    survey: Survey,
+    score: int,
+    person: Person,
+    channel: str,
+    comment: str = "",
+    locale: str = "",
+    origin_url: str = "",
+    properties: Mapping[str, Any] | None = None,
+    created_at: datetime.datetime | None = None,
+    public_id: uuid.UUID | None = None,
+    known: EndUser | None = None,
+    looked_up: bool = False,
+    autotag_rules: Sequence[AutoTagRule] | None = None,
+    routes: Sequence[Rule] | None = None,
+    now: datetime.datetime | None = None,
+) -> tuple[Response, bool]:
+    """Record an answer to ``survey``; return the response and whether it is new.
+
+    ``person`` is a stored person, an :class:`Identity` to find or create (with ``known``
+    and ``looked_up=True`` when the caller already looked them up), or None (anonymous).
+    ``properties`` are the response's own, over the person's snapshot. ``public_id`` makes
+    retries safe: the same id for the same survey and person returns the stored response,
+    for another is a 409. ``autotag_rules`` and ``routes`` are looked up when None (the
+    widget passes what its cache knows).
+
+    Refused (ApplicationError, nothing written): a score off the scale, a date in the future,
+    a comment or locale too long, properties over the limits (promoter/people/properties.py).
+    A new response is tagged by the auto-tag rules and routed (``response.created``, then
+    ``response.tagged`` per tag added) in its own transaction.
+    """
+    now = now or timezone.now()
+    refused = answer_problem(survey=survey, score=score, created_at=created_at, now=now)
+    if refused is not None:
+        raise refused
+    comment = clean_comment(comment)
+    _check_text(locale, field="locale", limit=MAX_LOCALE)
+    _check_text(origin_url, field="url", limit=MAX_URL)
+    _check_properties(properties, field="properties")
+    if isinstance(person, Identity):
+        _check_properties(person.properties, field="person.properties")
+    if autotag_rules is None:
+        autotag_rules = autotag_rules_for(project_id=survey.project_id, survey_id=survey.pk)
+    if routes is None:
+        routes = routes_for(project_id=survey.project_id, events=[Event.CREATED, Event.TAGGED])
+    sentiment = sentiment_for(comment) if comment else None
+    side_effects = bool(autotag_rules or routes)
+    with _together(side_effects or _writes_person(person, known, now)):
+        end_user = _person(survey, person, known, looked_up, now)
+        response, created = response_create(
+            public_id=public_id or uuid.uuid4(),
+            survey=survey,
+            end_user=end_user,
+            score=score,
+            comment=comment,
+            locale=locale,
+            channel=channel,
+            origin_url=origin_url,
+            sentiment=sentiment,
+            properties=properties,
+            now=created_at or now,
+        )
+        if created and side_effects:
+            response_stored(response=response, autotag_rules=autotag_rules, routes=routes)
+    return response, created
+
+
+def response_stored(
+    *,
+    response: Response,
+    autotag_rules: Sequence[AutoTagRule] | None = None,
+    routes: Sequence[Rule] | None = None,
+) -> None:
+    """After a new response is stored (in the caller's transaction): apply the auto-tag
+    rules, then route ``response.created`` and a ``response.tagged`` per tag they added."""
+    _route(response, Event.CREATED, autotag_rules=autotag_rules, routes=routes, new=True)
+
+
+def response_changed(*, response: Response) -> None:
+    """After a stored response's comment or score changed (in the caller's transaction):
+    apply the auto-tag rules, then route ``response.updated`` and ``response.tagged``."""
+    _route(response, Event.UPDATED)
+
+
+def _route(
+    response: Response,
+    event: str,
+    *,
+    autotag_rules: Sequence[AutoTagRule] | None = None,
+    routes: Sequence[Rule] | None = None,
+    new: bool = False,
+) -> None:
+    added = response_autotag(response=response, new=new, rules=autotag_rules)
+    if routes is None:
+        routes = routes_for(project_id=response.project_id, events=[event, Event.TAGGED])
+    response_event(response=response, event=event, rules=routes)
+    for tag in Tag.objects.filter(pk__in=added) if added else ():
+        response_event(response=response, event=Event.TAGGED, tag=tag, rules=routes)
+
+
+def response_change(
+    *,
+    response: Response,
+    comment: str | None = None,
+    score: int | None = None,
+    properties: Mapping[str, Any] | None = None,
+    end_user: EndUser | None = None,
+    now: datetime.datetime | None = None,
+) -> Response:
+    """Change a stored response: its comment (with its sentiment), its score (a change of
+    mind), ``properties`` merged into its own, or its person; what is None stays.
+
+    Refused (nothing written): a score off the survey's scale, a comment too long,
+    properties over the limits. In one transaction; a changed comment or score is tagged by
+    the auto-tag rules and routed (``response.updated``, ``response.tagged``).
+    """
+    now = now or timezone.now()
+    survey = response.survey
+    if score is not None:
+        refused = answer_problem(survey=survey, score=score)
+        if refused is not None:
+            raise refused
+    if comment is not None:
+        comment = clean_comment(comment)
+    _check_properties(properties, field="properties")
+    changed: list[str] = []
+    with transaction.atomic():
+        if score is not None and score != response.score:
+            response.score = score
+            changed.append("score")
+        if properties:
+            merged = {**(response.properties or {}), **properties}
+            if merged != response.properties:
+                response.properties = merged
+                changed.append("properties")
+        if end_user is not None and end_user.pk != response.end_user_id:
+            response.end_user = end_user
+            changed.append("end_user")
+        if changed:
+            response.updated_at = now
+            response.save(update_fields=[*changed, "updated_at"])
+        before = response.comment
+        if comment is not None:
+            response_comment_set(
+                response=response,
+                comment=comment,
+                now=now,
+                sentiment=sentiment_for(comment) if comment else None,
+            )
+        if "score" in changed or response.comment != before:
+            response_changed(response=response)
+    return response
+
+
+def display_record(
+    *,
+    survey: Survey,
+    person: EndUser | Identity,
+    channel: str,
+    public_id: uuid.UUID | None = None,
+    known: EndUser | None = None,
+    looked_up: bool = False,
+    hold_until: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> Display:
+    """Record that ``survey`` was shown to ``person`` (once per ``public_id``); with
+    ``hold_until``, no other survey is offered them until then (eligibility's offer hold,
+    renewed while the survey is on screen). An id used for someone else is a 409, and then
+    nothing is written, the person included."""
+    now = now or timezone.now()
+    with _together(_writes_person(person, known, now)):
+        end_user = _person(survey, person, known, looked_up, now)
+        assert end_user is not None
+        row = display_create(
+            survey=survey, end_user=end_user, channel=channel, now=now, public_id=public_id
+        )
+    if hold_until is not None:
+        EndUser.objects.filter(pk=end_user.pk).update(offered_until=hold_until)
+    return row
+
+
+def decline_record(
+    *,
+    survey: Survey,
+    person: EndUser | Identity,
+    channel: str,
+    public_id: uuid.UUID | None = None,
+    known: EndUser | None = None,
+    looked_up: bool = False,
+    now: datetime.datetime | None = None,
+) -> Decline:
+    """Record that ``person`` dismissed ``survey`` (once per ``public_id``): the offer's hold
+    ends, so another survey (an event's) may be offered at once. An id used for someone else
+    is a 409, and then nothing is written, the person included."""
+    now = now or timezone.now()
+    with _together(_writes_person(person, known, now)):
+        end_user = _person(survey, person, known, looked_up, now)
+        assert end_user is not None
+        row = decline_create(
+            survey=survey, end_user=end_user, channel=channel, now=now, public_id=public_id
+        )
+    EndUser.objects.filter(pk=end_user.pk, offered_until__isnull=False).update(offered_until=None)
+    return row
