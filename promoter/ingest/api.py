@@ -17,11 +17,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from ninja import NinjaAPI, Status
-from ninja.errors import HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from promoter.accounts.models import Project
@@ -32,12 +31,13 @@ from promoter.actions.responses import (
     response_record,
 )
 from promoter.core.clients import client_scope
-from promoter.core.errors import ApplicationError, database_errors, database_unavailable
+from promoter.core.errors import ApplicationError
 from promoter.core.ids import user_hash_for
-from promoter.core.inputs import StrictParser, parse_failure
+from promoter.core.inputs import StrictParser
+from promoter.core.ninja import error_handlers
 from promoter.ingest import schemas as s
 from promoter.ingest.cache import KeyConfig, PersonLookup, PersonState, lookup
-from promoter.ingest.http import check_origin, edge, error_response, rate_limit
+from promoter.ingest.http import check_origin, edge, rate_limit
 from promoter.people.models import EndUser
 from promoter.people.services import (
     Identity,
@@ -99,65 +99,23 @@ api = NinjaAPI(
 )
 
 
-# The member of a union pydantic tried, which it appends to the field's location.
-_UNION_TAGS = {"str", "int", "bool", "float", "none", "uuid", "datetime"}
-
-
-def _field_name(loc: list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "payload")]
-    while len(parts) > 1 and parts[-1] in _UNION_TAGS:
-        parts.pop()
-    return ".".join(parts) or "body"
-
-
-@api.exception_handler(ValidationError)
-def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields: dict[str, str] = {}
-    for error in exc.errors:
-        name = _field_name(list(error.get("loc", ())))
-        message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
-        if error.get("type") == "missing":
-            message = "is required"
-        fields.setdefault(name, message)
-    listed = ", ".join(fields)
-    return error_response(
-        ApplicationError(code="invalid", detail=f"Invalid input: {listed}.", fields=fields)
-    )
-
-
-@api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    if (failure := parse_failure(exc)) is not None:
-        return _application_error(request, failure)
-    if exc.status_code == 400:
-        error = ApplicationError(
-            code="invalid_json",
-            detail="The body must be a JSON object.",
-            fields={"body": "not a JSON object"},
-        )
-    else:
-        error = ApplicationError(code="error", detail=str(exc), status=exc.status_code)
-    return error_response(error)
-
-
-def _database_down(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
-    logger.warning("ingest: the database did not answer: %s", exc)
-    return _application_error(request, database_unavailable())
-
-
-for _error in database_errors():
-    api.add_exception_handler(_error, _database_down)
-
-
-@api.exception_handler(ApplicationError)
-def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    extra: dict[str, Any] = {}
+def _unverified_answer(request: HttpRequest, exc: ApplicationError) -> dict[str, Any]:
+    """An unverified eligibility call answers "not eligible" too, for widgets that read it."""
     if exc.code == "unverified" and request.path.endswith("/eligibility"):
-        extra = {"eligible": False, "reason": "unverified"}
-    response = error_response(exc, **extra)
-    if (retry_after := getattr(exc, "retry_after", None)) is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+        return {"eligible": False, "reason": "unverified"}
+    return {}
+
+
+error_handlers(
+    api,
+    name="ingest",
+    not_json=ApplicationError(
+        code="invalid_json",
+        detail="The body must be a JSON object.",
+        fields={"body": "not a JSON object"},
+    ),
+    extra=_unverified_answer,
+)
 
 
 def _admit(request: HttpRequest, project: Project) -> None:

@@ -7,7 +7,6 @@ pre-flight request costs no parsing and no database query.
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,16 +17,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import body_too_large
+from promoter.core.ninja import error_response
 
 ALLOW_METHODS = "GET, POST, PATCH, OPTIONS"
 ALLOW_HEADERS = "Content-Type"
 PREFLIGHT_MAX_AGE = "86400"
-
-
-def error_response(error: ApplicationError, **extra: Any) -> HttpResponse:
-    """Render ``error`` in the one error shape, as JSON."""
-    body = {**extra, **error.as_dict()}
-    return HttpResponse(json.dumps(body), status=error.status, content_type="application/json")
 
 
 def origin_allowed(origin: str, allowed: Sequence[str]) -> bool:
