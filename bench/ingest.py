@@ -3,9 +3,11 @@
 For each database (SQLite, PostgreSQL) it creates a fresh database, migrates it, seeds a
 project whose people mostly answered recently (so they are throttled), starts
 `promoter serve` (granian WSGI; --workers, --threads) with the benchmark ceilings mounted
-(BENCH_CEILINGS=true) and loads it with 32 concurrent connections from `wrk` (Debian's
-package; a Python client in several processes is the fallback). PostgreSQL runs in the
-production mode (Redis as the shared cache, --redis-url), SQLite in the embedded mode (no Redis).
+(DJANGO_SETTINGS_MODULE=bench.settings: the product's settings with bench/urls.py, the
+product's routes plus bench/ceilings.py, which the product never mounts) and loads it with 32
+concurrent connections from `wrk` (Debian's package; a Python client in several processes is
+the fallback). PostgreSQL runs in the production mode (Redis as the shared cache,
+--redis-url), SQLite in the embedded mode (no Redis).
 
 - ``healthz``: GET /healthz, a trivial JSON view through the whole stack (for reference);
 - ``ceiling_trivial``: POST /bench/v1/trivial, the ingest stack answering a JSON body;
@@ -105,15 +107,15 @@ def seed(people: int, throttled: int) -> dict[str, Any]:
         sys.path.insert(0, str(ROOT))
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "promoter.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     django.setup()
     import datetime
 
     from django.utils import timezone
 
+    from bench.ceilings import ceiling_table_create
     from promoter.accounts.models import User
     from promoter.accounts.services import project_create
-    from promoter.ingest.ceilings import ceiling_table_create
     from promoter.people.models import EndUser
     from promoter.responses.models import Response
 
@@ -658,7 +660,12 @@ def bench_database(
         with database(kind, workdir, args) as url:
             env = {
                 **os.environ,
-                "DJANGO_SETTINGS_MODULE": "promoter.settings",
+                # The product's settings with the ceilings mounted (bench/settings.py), found
+                # through the repository root on the path.
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))
+                ),
                 "DEBUG": "false",
                 "SECRET_KEY": secrets.token_urlsafe(50)[:50],
                 "DATABASE_URL": url,
@@ -668,7 +675,6 @@ def bench_database(
                 "SITE_URL": "http://127.0.0.1:8000",
                 "LOG_LEVEL": "WARNING",
                 "EMAIL_URL": "dummy://",
-                "BENCH_CEILINGS": "true",
             }
             env.pop("REDIS_URL", None)
             env.pop("INGEST_STATE_CACHE", None)
@@ -883,7 +889,7 @@ def main() -> int:
             "server_env": {
                 "DEBUG": "false",
                 "INGEST_RATE_LIMIT_PER_MINUTE": "0",
-                "BENCH_CEILINGS": "true",
+                "DJANGO_SETTINGS_MODULE": "bench.settings",
             },
             "postgres": f"{args.postgres_url.rstrip('/')}/{args.postgres_db}"
             if "postgres" in kinds

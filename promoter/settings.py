@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "promoter.ingest",
     "promoter.api",
     "promoter.dashboard",
+    "promoter.demo",
 ]
 
 MIDDLEWARE = [
@@ -161,7 +162,7 @@ INGEST_RATE_LIMIT_PER_MINUTE = env_int("INGEST_RATE_LIMIT_PER_MINUTE", 600, mini
 INGEST_OFFER_HOLD_SECONDS = env_int("INGEST_OFFER_HOLD_SECONDS", 60, minimum=0)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 # PostgreSQL: an import whose database role may set session_replication_role skips the per-row
-# foreign-key and rollup triggers and does their work set-wise (promoter/responses/imports.py).
+# foreign-key and rollup triggers and does their work set-wise (promoter/actions/imports.py).
 IMPORT_BULK_LOAD = env_bool("IMPORT_BULK_LOAD", True)
 # The ingest API's cache of project keys, survey settings and people's survey state
 # (docs/ingest-api.md, "Caching"): on with Redis, never without a cache every process shares.
@@ -172,8 +173,6 @@ if INGEST_STATE_CACHE and not REDIS_URL:
         "needs REDIS_URL: a per-process cache would serve stale answers across processes",
         check_id="promoter.E010",
     )
-# Benchmark ceilings under /bench/v1/ (bench/ingest.py). Never in production: they answer anyone.
-BENCH_CEILINGS = env_bool("BENCH_CEILINGS", False)
 # The public REST API (/api/v1/): calls a minute per API key; 0 turns the limit off.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 1200, minimum=0)
 # `promoter demo` turns this on: it serves the /demo page with the widget in a fake app.

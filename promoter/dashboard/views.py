@@ -30,14 +30,14 @@ from promoter.accounts.services import (
 from promoter.core.errors import ApplicationError
 from promoter.core.ids import user_hash_for
 from promoter.core.inputs import text_problem
+from promoter.ingest.views import widget_url
+from promoter.people.services import Identity
 from promoter.responses.eligibility import (
     active_surveys,
     candidate_surveys,
     decide,
     person_find,
 )
-from promoter.ingest.views import widget_url
-from promoter.people.services import Identity
 from promoter.surveys.forms import SurveySettingsForm
 from promoter.surveys.models import IN_APP_CHANNELS, SurveyKind
 from promoter.surveys.scales import SCALES

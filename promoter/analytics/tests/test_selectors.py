@@ -25,8 +25,8 @@ from promoter.analytics.selectors import (
     property_names,
     responses_for,
 )
+from promoter.demo.seed import seed_project
 from promoter.responses.models import Display, Response, ResponseTag, Tag
-from promoter.responses.seed import seed_project
 from promoter.surveys.eligibility import Condition, matches
 from promoter.surveys.scales import category_for
 

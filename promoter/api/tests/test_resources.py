@@ -13,9 +13,9 @@ from django.utils import timezone
 from promoter.accounts.services import api_key_create
 from promoter.analytics import metrics
 from promoter.analytics.selectors import ResponseFilter, histogram
+from promoter.demo.seed import seed_project
 from promoter.people.models import EndUser
 from promoter.responses.models import Decline, Response
-from promoter.responses.seed import seed_project
 
 
 class Api:

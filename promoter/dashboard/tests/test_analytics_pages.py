@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from promoter.analytics import metrics
 from promoter.analytics.selectors import ResponseFilter, histogram, histograms_by_property
+from promoter.demo.seed import seed_project
 from promoter.people.models import EndUser
 from promoter.responses.models import Response
-from promoter.responses.seed import seed_project
 from promoter.responses.services import response_create
 from promoter.surveys.eligibility import Condition
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from promoter.dashboard import filters
 from promoter.dashboard.tests import test_access
-from promoter.responses.seed import seed_project
+from promoter.demo.seed import seed_project
 from promoter.responses.services import response_create
 from promoter.tests.fuzzing import BAD
 

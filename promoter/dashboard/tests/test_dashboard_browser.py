@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from promoter.accounts.models import User
 from promoter.accounts.services import project_create
-from promoter.responses.seed import seed_project
+from promoter.demo.seed import seed_project
 
 ARTIFACTS = Path(os.environ.get("PROMOTER_ARTIFACTS", "artifacts")) / "screenshots"
 PASSWORD = "correct horse battery staple"

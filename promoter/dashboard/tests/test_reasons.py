@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from promoter.analytics import metrics
+from promoter.demo.seed import seed_project
 from promoter.responses.models import Response, ResponseTag, Tag
-from promoter.responses.seed import seed_project
 
 
 @pytest.fixture

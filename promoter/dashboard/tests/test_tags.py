@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from promoter.analytics import metrics
 from promoter.analytics.selectors import ResponseFilter, responses_for
+from promoter.demo.seed import seed_project
 from promoter.responses.models import AutoTagRule, Response, ResponseTag, Tag
-from promoter.responses.seed import seed_project
 from promoter.responses.services import (
     autotag_rule_create,
     response_create,

@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from promoter.core.errors import ApplicationError
+from promoter.demo.seed import seed_project
 from promoter.responses.autotag import comment_matches, phrases_clean, rule_matches
 from promoter.responses.models import AutoTagRule, Response, ResponseTag, TagSource
-from promoter.responses.seed import seed_project
 from promoter.responses.services import (
     autotag_rule_create,
     autotag_rule_set_active,

@@ -12,9 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from promoter.demo.seed import seed_project
 from promoter.people.models import EndUser
 from promoter.responses.models import Response
-from promoter.responses.seed import seed_project
 from promoter.responses.services import response_create, response_tag_add, tag_get_or_create
 
 

@@ -1,6 +1,6 @@
 """Comments written the way the demo seed writes them, each with the themes the seed planted.
 
-The seed (``promoter/responses/seed.py``) draws a year of answers and, for each one that has a
+The seed (``promoter/demo/seed.py``) draws a year of answers and, for each one that has a
 comment, picks its themes and tone and asks ``seed_comments.comment_compose`` for the text; it
 keeps the text and drops the themes. This adapter runs the seed's own drawing functions
 (``_timeline``, ``_people``, ``_answers``) with its ``_comment`` wrapped, so it sees every
@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Any
 from unittest import mock
 
-from promoter.responses import seed as demo_seed
+from promoter.demo import seed as demo_seed
 from promoter.text.themes import Theme
 
 # A fixed end of the seeded year so the comments do not depend on today's date.

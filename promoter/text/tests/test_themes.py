@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from promoter.responses.seed_comments import THEMES
+from promoter.demo.seed_comments import THEMES
 from promoter.text.tests.planted import planted_comments, theme_recovery
 from promoter.text.themes import Theme, discover_themes, matches_theme, phrase_keys
 
@@ -110,7 +110,7 @@ def test_same_input_same_themes_whatever_the_hash_seed():
     # Sets of strings iterate in an order that PYTHONHASHSEED changes: the output must not.
     script = (
         "import json, random\n"
-        "from promoter.responses.seed_comments import THEMES, comment_compose\n"
+        "from promoter.demo.seed_comments import THEMES, comment_compose\n"
         "from promoter.text.themes import discover_themes\n"
         "rng = random.Random(3)\n"
         "comments = [(i, comment_compose(rng=rng, tone=rng.choice(('praise', 'complaint')),\n"

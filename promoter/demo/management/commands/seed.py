@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from promoter.accounts.models import Project
-from promoter.responses.seed import seed_project
+from promoter.demo.seed import seed_project
 
 
 def _date(value: str) -> datetime.date:

@@ -16,12 +16,13 @@ from tqdm import tqdm
 from promoter.accounts.models import Membership, Project, Role, User
 from promoter.accounts.services import project_create
 from promoter.checks import configuration_warnings
+from promoter.demo.constants import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_PROJECT_NAME,
+    DEMO_PROJECT_SLUG,
+)
 from promoter.management.commands.serve import serve
-
-DEMO_EMAIL = "demo@promoter.local"
-DEMO_PASSWORD = "promoter-demo"  # noqa: S105  (printed for the person running the demo)
-DEMO_PROJECT_SLUG = "acme"
-DEMO_PROJECT_NAME = "Acme Cloud"
 
 
 def ensure_port_free(host: str, port: int) -> None:
@@ -39,8 +40,8 @@ def ensure_port_free(host: str, port: int) -> None:
 
 def demo_setup(*, responses: int, seed: int, stdout: Any) -> Project:
     """Create the demo login and project and seed it once; later runs reuse them as they are."""
+    from promoter.demo.seed import seed_project
     from promoter.responses.models import Response
-    from promoter.responses.seed import seed_project
 
     user = User.objects.filter(email=DEMO_EMAIL).first()
     if user is None:

@@ -1,10 +1,11 @@
 """Benchmark ceilings: the ingest API's own stack doing (almost) nothing, for bench/ingest.py.
 
-Mounted under ``/bench/v1/`` only when ``BENCH_CEILINGS`` is on, which is never in production:
-they answer anyone and one of them writes. Each is a Ninja operation of the same kind as the
-ingest API's (same parser, renderer, body check and public edge: CORS, body cap), behind the
-same middleware, so the ratio of an ingest figure to its ceiling is what the ingest code itself
-costs:
+Mounted under ``/bench/v1/`` by ``bench/urls.py``, the URLconf of ``bench/settings.py`` that
+bench/ingest.py serves with. The product's own URLconf never mounts them (they answer anyone
+and one of them writes) and nothing in the product imports this module. Each is a Ninja
+operation of the same kind as the ingest API's (same parser, renderer, body check and public
+edge: CORS, body cap), behind the same middleware, so the ratio of an ingest figure to its
+ceiling is what the ingest code itself costs:
 
 - ``trivial``: parse a small JSON body and answer it (the ceiling of throttled eligibility);
 - ``select``: one indexed primary-key SELECT of a person (of eligibility that reads the DB);
@@ -75,7 +76,7 @@ def insert(request: HttpRequest, payload: ValueIn) -> Status[dict[str, Any]]:
     try:
         with connection.cursor() as cursor:  # autocommit: the INSERT commits by itself
             cursor.execute(
-                f"INSERT INTO {TABLE} (created_at, value) VALUES (%s, %s)",  # noqa: S608
+                f"INSERT INTO {TABLE} (created_at, value) VALUES (%s, %s)",
                 [timezone.now(), payload.value],
             )
     except DatabaseError as exc:
@@ -97,7 +98,7 @@ def ceiling_table_create() -> None:
         )
 
 
-def urlpatterns() -> list[URLPattern | URLResolver]:
+def ceiling_urlpatterns() -> list[URLPattern | URLResolver]:
     """Return the ceilings' URL patterns, wrapped by the ingest API's public edge."""
     patterns, _app, _namespace = api.urls
     for pattern in patterns:

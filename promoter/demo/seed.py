@@ -29,10 +29,10 @@ from django.db import transaction
 
 from promoter.accounts.models import Project
 from promoter.core.zones import zone
+from promoter.demo.seed_comments import EVENT_THEMES, Event, Tone, comment_compose
 from promoter.people.models import EndUser
 from promoter.people.statecache import project_people_changed
 from promoter.responses.models import Category, Channel, Decline, Display, Response, Status
-from promoter.responses.seed_comments import EVENT_THEMES, Event, Tone, comment_compose
 from promoter.surveys.models import DEFAULT_TEXTS, Survey, SurveyKind
 
 BATCH_SIZE = 2000

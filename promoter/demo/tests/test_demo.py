@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from promoter.accounts.models import Membership, Project, User
-from promoter.management.commands.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PROJECT_SLUG
+from promoter.demo.constants import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PROJECT_SLUG
 from promoter.responses.models import Decline, Display, Response
 
 

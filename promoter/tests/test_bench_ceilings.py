@@ -1,4 +1,5 @@
-"""The benchmark ceilings: absent unless BENCH_CEILINGS is on, and doing what they measure."""
+"""The benchmark ceilings (bench/ceilings.py): absent from the product's URLconf, mounted by
+bench/urls.py (the URLconf bench/ingest.py serves), and doing what they measure."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ import json
 import pytest
 from django.db import connection
 from django.test import Client
-from django.urls import Resolver404, clear_url_caches, resolve
+from django.urls import Resolver404, resolve
 
-import promoter.urls
-from promoter.ingest.ceilings import TABLE, ceiling_table_create
+from bench.ceilings import TABLE, ceiling_table_create
 from promoter.people.models import EndUser
 
 
@@ -20,7 +20,7 @@ def post(path: str, body: object) -> object:
 
 
 def test_the_ceilings_are_not_mounted_by_default(settings):
-    assert settings.BENCH_CEILINGS is False
+    assert settings.ROOT_URLCONF == "promoter.urls"
     for name in ("trivial", "select", "insert"):
         with pytest.raises(Resolver404):
             resolve(f"/bench/v1/{name}")
@@ -28,13 +28,8 @@ def test_the_ceilings_are_not_mounted_by_default(settings):
 
 @pytest.fixture
 def ceilings(settings):
-    settings.BENCH_CEILINGS = True
-    importlib.reload(promoter.urls)
-    clear_url_caches()
-    yield
-    settings.BENCH_CEILINGS = False
-    importlib.reload(promoter.urls)
-    clear_url_caches()
+    # The URLconf of the settings bench/ingest.py serves with.
+    settings.ROOT_URLCONF = importlib.import_module("bench.settings").ROOT_URLCONF
 
 
 @pytest.mark.django_db(transaction=True)

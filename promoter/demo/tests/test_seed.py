@@ -13,10 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from promoter.accounts.models import Project
-from promoter.people.models import EndUser
-from promoter.responses.models import Decline, Display, Response
-from promoter.responses.seed import SeedResult, seed_project
-from promoter.responses.seed_comments import (
+from promoter.demo.seed import SeedResult, seed_project
+from promoter.demo.seed_comments import (
     BANK,
     EVENT_COMPLAINTS,
     EVENT_THEMES,
@@ -25,6 +23,8 @@ from promoter.responses.seed_comments import (
     comment_compose,
     themes_in,
 )
+from promoter.people.models import EndUser
+from promoter.responses.models import Decline, Display, Response
 from promoter.surveys.models import SCALES, Survey
 from promoter.surveys.scales import category_for
 

@@ -1,0 +1,12 @@
+"""The widget's public API under /i/v1/ (namespace ``ingest``) and the widget script."""
+
+from django.urls import URLPattern, URLResolver, include, path
+
+from promoter.ingest import views as ingest
+from promoter.ingest.api import urlpatterns as api_urlpatterns
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("i/v1/", include((api_urlpatterns(), "ingest"), namespace="ingest")),
+    path("w/promoter.js", ingest.widget_js, name="widget-js"),
+    path("w/promoter.<str:version>.js", ingest.widget_js_versioned, name="widget-js-versioned"),
+]
