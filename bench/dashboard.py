@@ -178,7 +178,7 @@ def seed(responses: int, people: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from promoter.accounts.models import User
-    from promoter.accounts.services import project_create
+    from promoter.actions.projects import project_create
     from promoter.people.models import EndUser
     from promoter.responses.models import Display, Response
 

@@ -92,7 +92,7 @@ def seed(n: int, url: str) -> None:
     from django.utils import timezone
 
     from promoter.accounts.models import User
-    from promoter.accounts.services import project_create
+    from promoter.actions.projects import project_create
     from promoter.integrations import services
     from promoter.integrations.models import Delivery, DeliveryStatus, Event
     from promoter.responses.models import Response

@@ -115,7 +115,7 @@ def seed(people: int, throttled: int) -> dict[str, Any]:
 
     from bench.ceilings import ceiling_table_create
     from promoter.accounts.models import User
-    from promoter.accounts.services import project_create
+    from promoter.actions.projects import project_create
     from promoter.people.models import EndUser
     from promoter.responses.models import Response
 

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from promoter.accounts.models import Membership, Project, Role, User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.integrations.tests.receiver import receiver  # noqa: F401  (a fixture)
 from promoter.tests.browser import browser  # noqa: F401  (the browser tests' fixture)
 

@@ -49,7 +49,7 @@ def user_create(*, email: str, password: str, name: str = "", is_staff: bool = F
     )
 
 
-def _unique_slug(name: str) -> str:
+def unique_slug(name: str) -> str:
     base = slugify(name)[:50] or "project"
     slug, n = base, 2
     while Project.objects.filter(slug=slug).exists():
@@ -58,28 +58,6 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def project_create(
-    *, owner: User, name: str, slug: str = "", timezone_name: str = "UTC"
-) -> Project:
-    """Create a project with ``owner`` as its owner, and the default NPS survey."""
-    from promoter.surveys.services import survey_create_defaults
-
-    name = name.strip()
-    if not name:
-        raise ApplicationError(
-            code="required", detail="Name the project.", fields={"name": "required"}
-        )
-    slug = slugify(slug) if slug else _unique_slug(name)
-    if Project.objects.filter(slug=slug).exists():
-        raise ApplicationError(
-            code="slug_taken", detail=f"The slug {slug!r} is taken.", fields={"slug": "taken"}
-        )
-    project = Project.objects.create(name=name, slug=slug, timezone=timezone_name)
-    Membership.objects.create(user=owner, project=project, role=Role.OWNER)
-    survey_create_defaults(project=project)
-    return project
-
-
 def project_update(*, project: Project, **changes: Any) -> Project:
     """Apply validated setting ``changes`` to ``project``."""
     for field, value in changes.items():

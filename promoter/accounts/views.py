@@ -10,12 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from promoter.accounts.forms import FirstRunForm, SignupForm
 from promoter.accounts.models import User
-from promoter.accounts.services import (
-    invitation_accept,
-    invitation_from_token,
-    project_create,
-    user_create,
-)
+from promoter.accounts.services import invitation_accept, invitation_from_token, user_create
+from promoter.actions.projects import project_create
 from promoter.core.errors import ApplicationError
 
 

@@ -24,13 +24,13 @@ from promoter.accounts.services import (
     invitation_revoke,
     membership_remove,
     membership_set_role,
-    project_create,
     project_update,
 )
+from promoter.actions.projects import project_create
 from promoter.core.errors import ApplicationError
 from promoter.core.ids import user_hash_for
 from promoter.core.inputs import text_problem
-from promoter.ingest.views import widget_url
+from promoter.ingest.widget import widget_url
 from promoter.people.services import Identity
 from promoter.responses.eligibility import (
     active_surveys,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from promoter.accounts.models import Project
 from promoter.demo.constants import DEMO_PROJECT_SLUG
-from promoter.ingest.views import widget_url
+from promoter.ingest.widget import widget_url
 
 
 @dataclass(frozen=True)

@@ -322,7 +322,7 @@ def _seed_main(webhook_url: str) -> None:
     from django.contrib.sessions.backends.db import SessionStore
 
     from promoter.accounts.models import User
-    from promoter.accounts.services import project_create
+    from promoter.actions.projects import project_create
     from promoter.integrations import services
     from promoter.integrations.models import Event
 

@@ -20,7 +20,7 @@ import pytest
 from django.core.cache import cache
 
 from promoter.accounts.models import User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.integrations import services as integrations
 from promoter.responses.models import Response
 from promoter.surveys.models import Survey

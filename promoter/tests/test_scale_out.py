@@ -153,7 +153,8 @@ def _empty(client: Any) -> None:
 
 SEED = """
 import json
-from promoter.accounts.services import api_key_create, project_create
+from promoter.accounts.services import api_key_create
+from promoter.actions.projects import project_create
 from promoter.accounts.models import User
 from promoter.integrations import services
 from promoter.integrations.models import Event

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.analytics import metrics
 from promoter.analytics.selectors import ResponseFilter, histogram
 from promoter.demo.seed import seed_project

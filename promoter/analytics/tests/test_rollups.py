@@ -20,9 +20,9 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from promoter.accounts.services import project_create
 from promoter.actions.erasure import person_erase
 from promoter.actions.imports import import_table, read_table
+from promoter.actions.projects import project_create
 from promoter.analytics import rollups
 from promoter.analytics.models import DailyProperty, DailyScore, WeeklyProperty
 from promoter.analytics.selectors import (

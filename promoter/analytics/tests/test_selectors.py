@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.analytics.metrics import summarize
 from promoter.analytics.selectors import (
     NOT_SET,

@@ -27,7 +27,8 @@ def main() -> None:
     from django.utils import timezone
 
     from promoter.accounts.models import User
-    from promoter.accounts.services import api_key_create, project_create
+    from promoter.accounts.services import api_key_create
+    from promoter.actions.projects import project_create
     from promoter.responses.models import Response
     from promoter.responses.services import response_create
 

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from promoter.accounts.models import User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.demo.seed import seed_project
 
 ARTIFACTS = Path(os.environ.get("PROMOTER_ARTIFACTS", "artifacts")) / "screenshots"

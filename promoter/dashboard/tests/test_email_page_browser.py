@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from promoter.accounts.models import User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 
 PASSWORD = "correct horse battery staple"
 

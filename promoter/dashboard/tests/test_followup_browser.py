@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from promoter.accounts.models import User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.channels import services
 from promoter.channels.models import InvitationSource
 from promoter.integrations.tests.conftest import smtp  # noqa: F401  (a real SMTP server)

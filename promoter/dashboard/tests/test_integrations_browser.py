@@ -15,7 +15,7 @@ import pytest
 from django.core.cache import cache
 
 from promoter.accounts.models import User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.integrations.models import Delivery, DeliveryStatus
 from promoter.integrations.services import deliveries_process
 from promoter.integrations.tests.receiver import Receiver

@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from promoter.accounts.models import User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.demo.seed import seed_project
 from promoter.responses.models import Response, ResponseTag, Tag
 from promoter.responses.services import tag_get_or_create

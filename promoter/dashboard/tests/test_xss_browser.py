@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from promoter.accounts.models import Project, User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.people.models import EndUser
 from promoter.responses.models import Response
 from promoter.responses.services import response_create, response_tag_add, tag_get_or_create

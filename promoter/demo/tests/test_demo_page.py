@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from promoter.ingest.views import widget_url
+from promoter.ingest.widget import widget_url
 
 
 @pytest.mark.django_db

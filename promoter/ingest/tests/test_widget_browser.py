@@ -14,7 +14,7 @@ import pytest
 from django.core.cache import cache
 
 from promoter.accounts.models import Project, User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.people.models import EndUser
 from promoter.responses.models import Decline, Display, Response
 from promoter.surveys.models import Survey

@@ -6,7 +6,8 @@ import gzip
 
 from django.test import Client
 
-from promoter.ingest.views import WIDGET_SOURCE, widget_asset, widget_url
+from promoter.ingest.widget import WIDGET_PATH as WIDGET_SOURCE
+from promoter.ingest.widget import widget_asset, widget_url
 
 
 def test_the_versioned_script_is_immutable_and_gzipped():

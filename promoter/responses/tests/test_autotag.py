@@ -325,7 +325,7 @@ def test_the_backfill_request_enqueues_on_commit(history, django_capture_on_comm
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_runs_the_backfill_task():
     from promoter.accounts.models import User
-    from promoter.accounts.services import project_create
+    from promoter.actions.projects import project_create
 
     owner = User.objects.create_user("owner@example.com", "x" * 12)
     project = project_create(owner=owner, name="Acme", slug="acme")

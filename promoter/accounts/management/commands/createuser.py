@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from promoter.accounts.models import Project, Role
-from promoter.accounts.services import project_create, user_create
+from promoter.accounts.services import user_create
+from promoter.actions.projects import project_create
 from promoter.core.errors import ApplicationError
 
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from promoter.accounts.models import Membership, Project, Role, User
-from promoter.accounts.services import project_create
+from promoter.actions.projects import project_create
 from promoter.checks import configuration_warnings
 from promoter.demo.constants import (
     DEMO_EMAIL,
