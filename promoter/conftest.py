@@ -1,4 +1,4 @@
-"""The one fixture world every permission test reuses (STYLE.md #12).
+"""The one fixture world every permission test reuses.
 
 Project A ("alpha") has an owner, an admin, a member and a viewer; project B ("beta") belongs
 to the outsider, who must never see anything of A.

@@ -1,4 +1,4 @@
-"""Background work of e-mail surveys (STYLE.md #7: thin tasks)."""
+"""Background work of e-mail surveys (thin: they take ids, reload, and call one service)."""
 
 from __future__ import annotations
 

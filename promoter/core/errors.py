@@ -1,4 +1,4 @@
-"""The one error shape of Promoter's domain code (STYLE.md #10)."""
+"""The one error shape of Promoter's domain code (docs/rest-api.md, "Errors")."""
 
 from __future__ import annotations
 

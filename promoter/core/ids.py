@@ -1,4 +1,4 @@
-"""Public ids and keys: random, prefixed by kind, never integer primary keys (STYLE.md #8)."""
+"""Public ids and keys: random, prefixed by kind, never integer primary keys."""
 
 from __future__ import annotations
 

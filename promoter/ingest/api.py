@@ -1,4 +1,4 @@
-"""The widget's public API under ``/i/v1/`` (docs/ingest-api.md; STYLE.md #5).
+"""The widget's public API under ``/i/v1/`` (docs/ingest-api.md).
 
 Public-key auth only, no cookies, no sessions, no CSRF (nothing here acts for a logged-in
 user). Each operation: parse, find the project by key, check the origin and the rate limit,

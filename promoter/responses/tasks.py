@@ -1,4 +1,4 @@
-"""Background work on responses, run by ``promoter worker`` (STYLE.md #7: thin tasks)."""
+"""Background work on responses, run by ``promoter worker`` (thin: they take ids, reload, and call one service)."""
 
 from __future__ import annotations
 

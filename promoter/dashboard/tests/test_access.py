@@ -1,4 +1,4 @@
-"""Owner/admin/member/viewer/outsider/anonymous on every project page (STYLE.md #3, #12).
+"""Owner/admin/member/viewer/outsider/anonymous on every project page (docs/security.md).
 
 The table below must name every URL pattern that takes a project slug: a new page fails
 ``test_every_project_page_is_in_the_matrix`` until its access rules are stated here.
