@@ -93,17 +93,17 @@ def seed(n: int, url: str) -> None:
 
     from promoter.accounts.models import User
     from promoter.actions.projects import project_create
-    from promoter.integrations import services
+    from promoter.integrations.destinations import destination_create, rule_create
     from promoter.integrations.models import Delivery, DeliveryStatus, Event
     from promoter.responses.models import Response
 
     owner = User.objects.create_user("bench@example.com", "x" * 16)
     project = project_create(owner=owner, name="Bench", slug="bench")
     survey = project.surveys.get(kind="nps")
-    destination = services.destination_create(
+    destination = destination_create(
         project=project, kind="webhook", name="Local receiver", data={"url": url}
     )
-    rule = services.rule_create(destination=destination, events=[Event.CREATED])
+    rule = rule_create(destination=destination, events=[Event.CREATED])
     now = timezone.now()
     responses = Response.objects.bulk_create(
         [

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from promoter.core.errors import ApplicationError
 from promoter.integrations.models import Event, Rule
-from promoter.integrations.services import response_event, routes_for
+from promoter.integrations.routing import response_event, routes_for
 from promoter.people.models import EndUser
 from promoter.people.properties import properties_problem
 from promoter.people.services import Identity, end_user_changes, end_user_upsert

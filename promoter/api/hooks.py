@@ -16,8 +16,9 @@ from promoter.api import schemas as s
 from promoter.api.people import ERRORS
 from promoter.core.errors import ApplicationError
 from promoter.integrations import payload
-from promoter.integrations import services as integrations
+from promoter.integrations.destinations import destination_create, destination_delete, rule_create
 from promoter.integrations.models import Destination, Event, Kind
+from promoter.integrations.outbox import sample_response
 from promoter.integrations.selectors import destination_get_in_project
 from promoter.integrations.transport import Message
 from promoter.responses.models import Response, ResponseTag, Tag
@@ -44,7 +45,7 @@ def hook_subscribe(*, api_key: ApiKey, target_url: str, event: str, filters: Any
     """Subscribe ``target_url`` to ``event`` (with optional filters), all or nothing."""
     with transaction.atomic():
         try:
-            destination = integrations.destination_create(
+            destination = destination_create(
                 project=api_key.project,
                 kind=Kind.WEBHOOK,
                 name=f"Zapier: {event}",
@@ -56,7 +57,7 @@ def hook_subscribe(*, api_key: ApiKey, target_url: str, event: str, filters: Any
             raise
         destination.config = {**destination.config, "format": "zapier"}
         destination.save(update_fields=["config"])
-        integrations.rule_create(
+        rule_create(
             destination=destination,
             events=[event],
             categories=filters.categories if filters else [],
@@ -97,7 +98,7 @@ def sample(request: HttpRequest, event: s.HookEvent = "response.created") -> lis
         .first()
     )
     if latest is None:
-        response, tags = integrations.sample_response(project), []
+        response, tags = sample_response(project), []
     else:
         response = latest
         tags = [
@@ -118,5 +119,5 @@ def unsubscribe(request: HttpRequest, hook_id: str) -> Status[None]:
         from django.http import Http404
 
         raise Http404("No such hook.")
-    integrations.destination_delete(destination=destination)
+    destination_delete(destination=destination)
     return Status(204, None)

@@ -13,22 +13,23 @@ from ninja import Query, Router, Status
 from pydantic import Field, field_validator
 
 from promoter.actions.responses import response_change, response_record
+from promoter.analytics.filters import conditions_parse
 from promoter.analytics.selectors import category_q, condition_q, sentiment_q
 from promoter.api import schemas as s
 from promoter.api.pagination import link_header, paginate
 from promoter.api.people import ERRORS, key_of
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import utc
-from promoter.dashboard.filters import conditions_parse
 from promoter.integrations.models import Event
-from promoter.integrations.services import response_event
+from promoter.integrations.routing import response_event
 from promoter.people.services import Identity
 from promoter.responses import services as responses
 from promoter.responses import triage
 from promoter.responses.models import Channel, Decline, Response, ResponseTag, Tag
 from promoter.responses.selectors import tag_by_name
+from promoter.responses.serializers import response_fields
 from promoter.surveys.models import Survey
-from promoter.surveys.scales import CATEGORIES, category_for
+from promoter.surveys.scales import CATEGORIES
 
 router = Router(tags=["responses"])
 
@@ -40,23 +41,8 @@ def _ref(person: Any) -> dict[str, Any] | None:
 
 
 def response_out(r: Response, tags: list[str]) -> dict[str, Any]:
-    return {
-        "id": r.public_id,
-        "survey": r.survey.public_id,
-        "survey_kind": r.survey.kind,
-        "score": r.score,
-        "category": str(category_for(r.survey.kind, r.score)),
-        "comment": r.comment,
-        "sentiment": r.sentiment,
-        "channel": r.channel,
-        "locale": r.locale,
-        "status": r.status,
-        "tags": sorted(tags),
-        "person": _ref(r.end_user),
-        "properties": r.properties or {},
-        "created_at": r.created_at,
-        "updated_at": r.updated_at,
-    }
+    fields = response_fields(r, tags)
+    return {**fields, "person": _ref(fields["person"])}
 
 
 def _tags_of(rows: list[Response]) -> dict[int, list[str]]:

@@ -12,17 +12,13 @@ from ninja import Query, Router
 from pydantic import field_validator
 
 from promoter.analytics import metrics
-from promoter.analytics.selectors import (
-    ResponseFilter,
-    histogram,
-    histograms_by_period,
-    histograms_by_property,
-)
+from promoter.analytics.figures import overview_figure
+from promoter.analytics.filters import conditions_parse
+from promoter.analytics.selectors import ResponseFilter, histograms_by_property
 from promoter.api import schemas as s
 from promoter.api.people import ERRORS, key_of
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import utc
-from promoter.dashboard.filters import conditions_parse
 from promoter.responses.selectors import tags_for_project
 from promoter.surveys.models import Survey
 from promoter.surveys.services import survey_update
@@ -114,8 +110,7 @@ class MetricsQuery(s.Schema):
         return value
 
 
-def _figure(kind: str, bins: list[int]) -> dict[str, Any]:
-    summary = metrics.summarize(kind, bins)
+def _figure(summary: metrics.Summary) -> dict[str, Any]:
     return {
         "n": summary.n,
         "score": summary.score,
@@ -153,23 +148,23 @@ def metrics_get(request: HttpRequest, query: Query[MetricsQuery]) -> dict[str, A
         )
     flt = ResponseFilter(survey=survey, since=query.since, until=query.until, conditions=conditions)
     kind = survey.kind
+    figure = overview_figure(project=project, flt=flt, bucket=query.bucket)
     document: dict[str, Any] = {
         "survey": survey.public_id,
         "kind": kind,
         "since": query.since,
         "until": query.until,
-        "overall": _figure(kind, histogram(project=project, flt=flt)),
+        "overall": _figure(figure.summary),
         "by": query.by,
         "bucket": query.bucket,
     }
     if query.by is not None:  # the empty name is a property name too
         document["breakdown"] = [
-            {"value": value, **_figure(kind, bins)}
+            {"value": value, **_figure(metrics.summarize(kind, bins))}
             for value, bins in histograms_by_property(project=project, flt=flt, name=query.by)
         ]
     if query.bucket:
         document["trend"] = [
-            {"start": start, **_figure(kind, bins)}
-            for start, bins in histograms_by_period(project=project, flt=flt, bucket=query.bucket)
+            {"start": point.start, **_figure(point.summary)} for point in figure.trend
         ]
     return document

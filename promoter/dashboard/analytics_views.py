@@ -22,11 +22,12 @@ from django.views.decorators.http import require_GET
 
 from promoter.accounts.access import membership_get_for_user
 from promoter.analytics import metrics
+from promoter.analytics.figures import overview_figure
+from promoter.analytics.filters import WHERE_MAX_CONDITIONS, parse_where
 from promoter.analytics.selectors import (
     ResponseFilter,
     funnel,
     histogram,
-    histograms_by_period,
     histograms_by_property,
     property_names,
     response_count,
@@ -35,12 +36,7 @@ from promoter.analytics.selectors import (
 )
 from promoter.core.inputs import text_problem
 from promoter.core.spreadsheets import csv_safe
-from promoter.dashboard.filters import (
-    WHERE_MAX_CONDITIONS,
-    DashboardView,
-    filter_choices,
-    view_from_request,
-)
+from promoter.dashboard.filters import DashboardView, filter_choices, view_from_request
 from promoter.responses.models import Response
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.scales import category_for
@@ -82,30 +78,30 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     if view is None:
         return _empty(request, membership, "dashboard/overview.html")
     kind = view.survey.kind
-    bins = histogram(project=project, flt=view.filter)
-    summary = metrics.summarize(kind, bins)
-    change = None
-    previous = None
-    if view.compare_previous is not None:
-        before = histogram(project=project, flt=view.compare_previous)
-        previous = metrics.summarize(kind, before)
-        change = metrics.compare(kind, bins, before)
     bucket = _bucket(view)
-    trend = []
-    for day, period_bins in histograms_by_period(project=project, flt=view.filter, bucket=bucket):
-        s = metrics.summarize(kind, period_bins)
-        trend.append(
-            {"date": day.isoformat(), "score": s.score, "low": s.low, "high": s.high, "n": s.n}
-        )
+    # The previous period is compared when the view has a start (not over all time).
+    figure = overview_figure(
+        project=project, flt=view.filter, bucket=bucket, previous=view.since is not None
+    )
+    trend = [
+        {
+            "date": point.start.isoformat(),
+            "score": point.summary.score,
+            "low": point.summary.low,
+            "high": point.summary.high,
+            "n": point.summary.n,
+        }
+        for point in figure.trend
+    ]
     low = view.survey.scale[0]
     distribution = [
         {"score": low + i, "n": n, "category": category_for(kind, low + i)}
-        for i, n in enumerate(bins)
+        for i, n in enumerate(figure.histogram)
     ]
     context = _common(view, membership) | {
-        "summary": summary,
-        "previous": previous,
-        "change": change,
+        "summary": figure.summary,
+        "previous": figure.previous,
+        "change": figure.change,
         "bucket": bucket,
         "trend": trend,
         "distribution": distribution,
@@ -236,7 +232,7 @@ def _group_filter(
     (``a`` / ``b`` as ``property:op:value``) and optional period (``a_since``/``a_until``)."""
     from dataclasses import replace
 
-    from promoter.dashboard.filters import _date, parse_where
+    from promoter.dashboard.filters import _date
 
     conditions = list(view.filter.conditions)
     labels = []

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from promoter.accounts.access import membership_get_for_user
 from promoter.accounts.models import Role
+from promoter.analytics.filters import parse_where
 from promoter.core.errors import ApplicationError
-from promoter.dashboard.filters import parse_where
-from promoter.integrations import services
+from promoter.integrations import destinations, routing
 from promoter.integrations.models import ROUTED_EVENTS, DeliveryStatus, Destination, Event, Kind
 from promoter.integrations.registry import TRANSPORTS, enabled_kinds
 from promoter.integrations.selectors import (
@@ -144,7 +144,7 @@ def destination_create(request: HttpRequest, slug: str) -> HttpResponse:
     membership = _admin(request, slug)
     kind = request.POST.get("kind", "")
     try:
-        destination = services.destination_create(
+        destination = destinations.destination_create(
             project=membership.project,
             kind=kind,
             name=request.POST.get("name", ""),
@@ -169,7 +169,7 @@ def destination_update(request: HttpRequest, slug: str, destination_id: str) -> 
     membership = _admin(request, slug)
     destination = destination_get_in_project(project=membership.project, public_id=destination_id)
     try:
-        services.destination_update(
+        destinations.destination_update(
             destination=destination,
             name=request.POST.get("name", ""),
             data=_form_data(request, destination.kind),
@@ -187,7 +187,7 @@ def destination_active(request: HttpRequest, slug: str, destination_id: str) -> 
     membership = _admin(request, slug)
     destination = destination_get_in_project(project=membership.project, public_id=destination_id)
     active = request.POST.get("active") == "on"
-    services.destination_set_active(destination=destination, is_active=active)
+    destinations.destination_set_active(destination=destination, is_active=active)
     messages.success(request, f"{destination} {'resumed' if active else 'paused'}.")
     return _to_page(slug)
 
@@ -198,7 +198,7 @@ def destination_delete(request: HttpRequest, slug: str, destination_id: str) -> 
     membership = _admin(request, slug)
     destination = destination_get_in_project(project=membership.project, public_id=destination_id)
     name = str(destination)
-    services.destination_delete(destination=destination)
+    destinations.destination_delete(destination=destination)
     messages.success(request, f"Deleted {name} with its rules and delivery log.")
     return _to_page(slug)
 
@@ -208,7 +208,7 @@ def destination_delete(request: HttpRequest, slug: str, destination_id: str) -> 
 def destination_test(request: HttpRequest, slug: str, destination_id: str) -> HttpResponse:
     membership = _admin(request, slug)
     destination = destination_get_in_project(project=membership.project, public_id=destination_id)
-    services.delivery_test_create(destination=destination)
+    routing.delivery_test_create(destination=destination)
     messages.success(request, "Test queued: it shows below within seconds (a worker sends it).")
     return redirect(reverse("project-integration", args=[slug, destination.public_id]))
 
@@ -218,7 +218,7 @@ def destination_test(request: HttpRequest, slug: str, destination_id: str) -> Ht
 def destination_replay(request: HttpRequest, slug: str, destination_id: str) -> HttpResponse:
     membership = _admin(request, slug)
     destination = destination_get_in_project(project=membership.project, public_id=destination_id)
-    count = services.deliveries_replay(destination=destination)
+    count = routing.deliveries_replay(destination=destination)
     messages.success(request, f"{count} failed deliveries queued again.")
     return redirect(reverse("project-integration", args=[slug, destination.public_id]))
 
@@ -256,7 +256,7 @@ def rule_create(request: HttpRequest, slug: str, destination_id: str) -> HttpRes
                 )
             conditions.append(condition)
         tags = list(Tag.objects.filter(project=project, public_id__in=_uuids(post.getlist("tags"))))
-        services.rule_create(
+        destinations.rule_create(
             destination=destination,
             events=post.getlist("events"),
             categories=post.getlist("categories"),
@@ -291,7 +291,7 @@ def _uuids(values: list[str]) -> list[str]:
 def rule_active(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
     membership = _admin(request, slug)
     rule = rule_get_in_project(project=membership.project, public_id=rule_id)
-    services.rule_set_active(rule=rule, is_active=request.POST.get("active") == "on")
+    destinations.rule_set_active(rule=rule, is_active=request.POST.get("active") == "on")
     return _to_page(slug)
 
 
@@ -300,7 +300,7 @@ def rule_active(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
 def rule_delete(request: HttpRequest, slug: str, rule_id: str) -> HttpResponse:
     membership = _admin(request, slug)
     rule = rule_get_in_project(project=membership.project, public_id=rule_id)
-    services.rule_delete(rule=rule)
+    destinations.rule_delete(rule=rule)
     messages.success(request, "Rule deleted.")
     return _to_page(slug)
 

@@ -2,8 +2,8 @@
 
 Parameters: ``survey`` (id), ``period`` (7d, 30d, 90d, 365d, all, custom with ``since`` and
 ``until`` as YYYY-MM-DD), ``channel`` (repeatable), ``category`` (repeatable), ``where``
-(repeatable ``property:op:value``, e.g. ``plan:eq:enterprise`` or ``country:in:FR,DE``; the
-property is any text before the first ``:``, matched as a JSON key),
+(repeatable ``property:op:value``, e.g. ``plan:eq:enterprise`` or ``country:in:FR,DE``: the
+filter language of :mod:`promoter.analytics.filters`),
 ``tag`` (repeatable tag id; a parent tag includes its children), ``comment`` (yes or no),
 ``sentiment`` (repeatable: positive, neutral, negative) and ``q`` (text in comments).
 """
@@ -11,7 +11,6 @@ property is any text before the first ``:``, matched as a JSON key),
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -20,12 +19,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from promoter.accounts.models import Project
+from promoter.analytics.filters import WHERE_MAX_CONDITIONS, condition_parse, format_where
 from promoter.analytics.selectors import ResponseFilter
 from promoter.core.inputs import text_problem
 from promoter.core.zones import zone
 from promoter.responses.models import Channel, Tag
 from promoter.responses.selectors import tags_for_project
-from promoter.surveys.eligibility import OPERATORS, Condition
+from promoter.surveys.eligibility import Condition
 from promoter.surveys.models import Survey
 from promoter.surveys.scales import CATEGORIES
 from promoter.text.sentiment import SENTIMENTS
@@ -47,67 +47,6 @@ def filter_choices() -> dict[str, Any]:
         "categories": CATEGORIES,
         "sentiments": SENTIMENTS,
     }
-
-
-# Bounds of what a filter may ask: each condition is a few terms of the query, and SQLite
-# refuses an expression nested over 1,000 deep and a LIKE pattern over 50,000 bytes.
-WHERE_MAX_CHARS = 2000
-WHERE_MAX_OPTIONS = 100  # values of one in / not_in
-WHERE_MAX_CONDITIONS = 20
-
-
-def condition_parse(text: str) -> Condition:
-    """Return the condition ``property:op:value`` names; raise ValueError saying what is
-    wrong, the text quoted.
-
-    The property is everything before the first ``:``, as it is: any text is a valid JSON key,
-    the empty name and spaces included (a name holding ``:`` cannot be written here). The
-    value of ``in`` and ``not_in`` is a comma-separated list; ``exists`` and ``missing`` take
-    none."""
-    problem = text_problem(text)
-    if problem is not None:
-        raise ValueError(f"{text!r} {problem}")
-    if len(text) > WHERE_MAX_CHARS:
-        raise ValueError(f"{text[:40]!r}… is over {WHERE_MAX_CHARS} characters")
-    parts = text.split(":", 2)
-    if len(parts) < 2 or parts[1] not in OPERATORS:
-        raise ValueError(
-            f"{text!r}: write property:operator:value, the operator one of {', '.join(OPERATORS)}"
-        )
-    name, op = parts[0], parts[1]
-    raw = parts[2] if len(parts) == 3 else ""
-    if op in ("exists", "missing"):
-        value: Any = None
-    elif op in ("in", "not_in"):
-        value = [item.strip() for item in raw.split(",") if item.strip()]
-        if len(value) > WHERE_MAX_OPTIONS:
-            raise ValueError(f"{text[:40]!r}… lists over {WHERE_MAX_OPTIONS} values")
-    else:
-        value = raw
-    return Condition(property=name, op=op, value=value)
-
-
-def conditions_parse(texts: Sequence[str]) -> tuple[Condition, ...]:
-    """Return the conditions of ``texts`` (see :func:`condition_parse`); raise ValueError for
-    the first malformed one, or for more than ``WHERE_MAX_CONDITIONS``."""
-    if len(texts) > WHERE_MAX_CONDITIONS:
-        raise ValueError(f"{len(texts)} conditions: at most {WHERE_MAX_CONDITIONS}")
-    return tuple(condition_parse(text) for text in texts)
-
-
-def parse_where(text: str) -> Condition | None:
-    """Return the condition ``property:op:value`` names, or None when it is malformed."""
-    try:
-        return condition_parse(text)
-    except ValueError:
-        return None
-
-
-def format_where(condition: Condition) -> str:
-    value = condition.value
-    if isinstance(value, list):
-        value = ",".join(map(str, value))
-    return f"{condition.property}:{condition.op}" + ("" if value is None else f":{value}")
 
 
 @dataclass

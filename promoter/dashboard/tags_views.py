@@ -37,7 +37,7 @@ from promoter.core.inputs import text_problem
 from promoter.dashboard.filters import DashboardView, filter_choices
 from promoter.dashboard.filters import view_from_request as dashboard_view
 from promoter.integrations.models import Event
-from promoter.integrations.services import response_event
+from promoter.integrations.routing import response_event
 from promoter.responses import services
 from promoter.responses.models import AutoTagRule, Response, Tag
 from promoter.responses.selectors import (

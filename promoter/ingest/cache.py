@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from promoter.accounts.models import Project
 from promoter.core import tokencache
 from promoter.integrations.models import Destination, Rule
-from promoter.integrations.services import enabled_kinds
+from promoter.integrations.registry import enabled_kinds
 from promoter.people.models import EndUser
 from promoter.people.services import Identity
 from promoter.people.statecache import identifier_token_keys, project_token_key

@@ -1,4 +1,5 @@
-"""The transports by kind (one package per kind, ``<kind>/transport.py``)."""
+"""The one list of kinds: each kind's transport, from its package ``<kind>/`` (its
+``transport.py``, with the form it cleans settings with, its templates and its tests)."""
 
 from __future__ import annotations
 

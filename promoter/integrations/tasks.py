@@ -1,4 +1,5 @@
-"""Background work of integrations (STYLE.md #7: thin tasks)."""
+"""Background work of integrations: thin tasks that take ids, and leave the sending to the
+outbox (:mod:`promoter.integrations.outbox`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import socket
 
 from django_tasks import task
 
-from promoter.integrations.services import deliveries_process
+from promoter.integrations.outbox import deliveries_process
 
 
 def worker_name() -> str:

@@ -1,10 +1,12 @@
 """The one base of every transport, the message they send and how HTTP replies are judged.
 
-Each kind lives in ``integrations/<kind>/transport.py`` with a ``Transport`` subclass that
-validates its settings (``clean``) and sends one message (``notify``). ``notify`` returns the
-HTTP status of the reply that completed it and raises :class:`TransportError` otherwise:
-``permanent`` errors stop the retries (a revoked Slack hook, a bad API key), others are
-retried with backoff, after ``retry_after`` seconds when the receiver said so.
+Each kind has its package, ``integrations/<kind>/``: ``form.py``, the settings its
+destinations take (:class:`Field`) and their check; ``transport.py``, a ``Transport``
+subclass that cleans those settings (``clean``) and sends one message (``notify``); its own
+templates, if any, and its tests. ``notify`` returns the HTTP status of the reply that
+completed it and raises :class:`TransportError` otherwise: ``permanent`` errors stop the
+retries (a revoked Slack hook, a bad API key), others are retried with backoff, after
+``retry_after`` seconds when the receiver said so.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from django.utils import timezone
 
@@ -58,12 +60,26 @@ class Message:
     test: bool = False
 
 
+# A destination's ``config`` (shown) or ``secrets`` (never shown): what its form cleaned.
+Settings = dict[str, Any]
+
+
+class Field(NamedTuple):
+    """One setting of a destination's form."""
+
+    name: str
+    label: str
+    help: str
+    secret: bool = False  # stored write-only: used, never rendered back
+    required: bool = False
+
+
 class Transport:
     """Sends messages to one destination (``config`` shown, ``secrets`` never shown)."""
 
     kind: ClassVar[str]
-    # Form fields: (name, label, help, secret?, required?).
-    fields: ClassVar[tuple[tuple[str, str, str, bool, bool], ...]] = ()
+    # The settings its destinations take: its kind's form (``<kind>/form.py``).
+    fields: ClassVar[tuple[Field, ...]] = ()
 
     def __init__(self, *, config: dict[str, Any], secrets: dict[str, Any]) -> None:
         self.config = config
@@ -122,6 +138,20 @@ def require_url(value: str, field_name: str, label: str, *, hosts: tuple[str, ..
             fields={field_name: "not a URL"},
         )
     return value
+
+
+def api_url_field(regions: dict[str, str], *, api: str) -> Field:
+    """Return the form field ``api_url``: the address of ``api``, by the name of one of its
+    ``regions`` or in full (cleaned by :func:`api_url`)."""
+    names = ", ".join(regions)
+    return Field("api_url", "API address", f"{names}, or the full address of {api} (default: us).")
+
+
+def api_url(value: str | None, regions: dict[str, str]) -> str:
+    """Return the API address that a form's ``api_url`` names: a region of ``regions`` by its
+    name (``us`` when blank), or a full http(s) URL."""
+    api = (value or "us").strip()
+    return require_url(regions.get(api.lower(), api).rstrip("/"), "api_url", "The API address")
 
 
 def retry_after_seconds(value: str | None, *, now: datetime.datetime | None = None) -> float | None:

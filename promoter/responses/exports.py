@@ -13,7 +13,7 @@ from promoter.accounts.models import Project
 from promoter.core.spreadsheets import csv_safe
 from promoter.people.models import EndUser
 from promoter.responses.models import Response, ResponseTag, Tag
-from promoter.surveys.scales import category_for
+from promoter.responses.serializers import SAID, response_fields
 
 CHUNK = 2000
 WHAT = ("responses", "people", "tags")
@@ -66,28 +66,21 @@ def _responses(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
             for link in ResponseTag.objects.filter(response__in=chunk).select_related("tag"):
                 tags.setdefault(link.response_id, []).append(link.tag.name)
             for r in chunk:
-                person = r.end_user
+                fields = response_fields(r, tags.get(r.pk, []))
+                person = fields["person"]
                 row: dict[str, Any] = {
-                    "id": str(r.public_id),
-                    "created_at": _iso(r.created_at),
-                    "updated_at": _iso(r.updated_at),
-                    "survey_id": str(r.survey.public_id),
+                    "id": str(fields["id"]),
+                    "created_at": _iso(fields["created_at"]),
+                    "updated_at": _iso(fields["updated_at"]),
+                    "survey_id": str(fields["survey"]),
                     "survey_name": r.survey.name,
-                    "survey_kind": r.survey.kind,
-                    "score": r.score,
-                    "category": str(category_for(r.survey.kind, r.score)),
-                    "comment": r.comment,
-                    "sentiment": r.sentiment,
-                    "channel": r.channel,
-                    "locale": r.locale,
-                    "status": r.status,
-                    "tags": sorted(tags.get(r.pk, [])),
+                    **{name: fields[name] for name in SAID},
                     "person_id": person.external_id if person else None,
                     "person_email": person.email if person else None,
                     "url": r.origin_url,
                 }
                 for name in names:
-                    row[f"property:{name}"] = (r.properties or {}).get(name)
+                    row[f"property:{name}"] = fields["properties"].get(name)
                 yield row
 
     return columns, rows()

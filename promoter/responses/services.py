@@ -32,6 +32,7 @@ from promoter.responses.models import (
 )
 from promoter.responses.selectors import tag_by_name
 from promoter.surveys.models import Survey
+from promoter.surveys.scales import score_bound
 
 if TYPE_CHECKING:  # analytics reads responses: a type-only import keeps the layering
     pass
@@ -406,19 +407,6 @@ def tag_delete(*, tag: Tag) -> int:
 # Auto-tag rules -----------------------------------------------------------------------------
 
 
-def _score_bound(value: int | None, field: str, scale: tuple[int, int]) -> int | None:
-    if value is None:
-        return None
-    low, high = scale
-    if not low <= value <= high:
-        raise ApplicationError(
-            code="invalid",
-            detail=f"Scores go from {low} to {high}.",
-            fields={field: f"between {low} and {high}"},
-        )
-    return value
-
-
 def autotag_rule_create(
     *,
     project: Project,
@@ -452,8 +440,8 @@ def autotag_rule_create(
             fields={"phrases": f"at most {PHRASES_MAX}"},
         )
     scale = survey.scale if survey is not None else (0, 10)  # without a survey: any scale
-    low = _score_bound(score_min, "score_min", scale)
-    high = _score_bound(score_max, "score_max", scale)
+    low = score_bound(score_min, field="score_min", scale=scale)
+    high = score_bound(score_max, field="score_max", scale=scale)
     if low is not None and high is not None and low > high:
         raise ApplicationError(
             code="invalid",

@@ -1,4 +1,5 @@
-"""Background work on responses, run by ``promoter worker`` (thin: they take ids, reload, and call one service)."""
+"""Background work on responses, run by ``promoter worker``: thin tasks that take ids,
+reload their objects and call one service."""
 
 from __future__ import annotations
 

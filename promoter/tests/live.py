@@ -323,17 +323,17 @@ def _seed_main(webhook_url: str) -> None:
 
     from promoter.accounts.models import User
     from promoter.actions.projects import project_create
-    from promoter.integrations import services
+    from promoter.integrations.destinations import destination_create, rule_create
     from promoter.integrations.models import Event
 
     owner = User.objects.create_user("load@example.com", "load-test-password-1")
     project = project_create(owner=owner, name="Load", slug="load")
     survey = project.surveys.get()
     if webhook_url:
-        destination = services.destination_create(
+        destination = destination_create(
             project=project, kind="webhook", name="Receiver", data={"url": webhook_url}
         )
-        services.rule_create(destination=destination, events=[Event.CREATED])
+        rule_create(destination=destination, events=[Event.CREATED])
     session = SessionStore()
     session[SESSION_KEY] = str(owner.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from promoter.integrations import services
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
 from promoter.people.models import EndUser
 from promoter.responses.models import Display, Response
@@ -83,10 +83,10 @@ def test_sixteen_concurrent_duplicates_store_one_response(world, app, settings, 
     settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = True
     survey = world.alpha.surveys.get(kind="nps")
     if routed:  # the response, its deliveries and the task go in one transaction
-        destination = services.destination_create(
+        destination = destination_create(
             project=world.alpha, kind="webhook", name="Hook", data={"url": "http://127.0.0.1:9/"}
         )
-        services.rule_create(destination=destination, events=[Event.CREATED])
+        rule_create(destination=destination, events=[Event.CREATED])
     clients = 16
     for round_ in range(3):
         response_id = uuid.uuid4()
@@ -172,14 +172,14 @@ def test_hung_receivers_time_out_and_retry_while_ingest_stays_fast(
     settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = True
     silent, trickle = Stall("silent"), Stall("trickle")
     survey = world.alpha.surveys.get(kind="nps")
-    hook = services.destination_create(
+    hook = destination_create(
         project=world.alpha, kind="webhook", name="Hung", data={"url": silent.url}
     )
-    slack = services.destination_create(
+    slack = destination_create(
         project=world.alpha, kind="slack", name="Slow Slack", data={"url": trickle.url}
     )
     for destination in (hook, slack):  # detractors only: the load below is not routed
-        services.rule_create(destination=destination, events=[Event.CREATED], score_max=6)
+        rule_create(destination=destination, events=[Event.CREATED], score_max=6)
     env = base_env(
         suite_database_url(), OUTBOUND_TIMEOUT_SECONDS=str(TIMEOUT), DELIVERY_RETRY_BASE_SECONDS="1"
     )

@@ -21,7 +21,8 @@ from django.core.cache import cache
 
 from promoter.accounts.models import User
 from promoter.actions.projects import project_create
-from promoter.integrations import services as integrations
+from promoter.integrations.destinations import destination_create, rule_create
+from promoter.integrations.outbox import deliveries_process
 from promoter.responses.models import Response
 from promoter.surveys.models import Survey
 
@@ -41,10 +42,10 @@ def test_a_new_users_first_answers_reach_the_overview_slack_and_back(
     owner = User.objects.create_user("owner@example.com", PASSWORD, first_name="Olive")
     project = project_create(owner=owner, name="Acme Cloud", slug="acme")
     survey = Survey.objects.get(project=project, kind="nps")
-    slack = integrations.destination_create(
+    slack = destination_create(
         project=project, kind="slack", name="Support", data={"url": receiver.url + "/slack"}
     )
-    integrations.rule_create(
+    rule_create(
         destination=slack, events=["response.created", "response.updated"],
         categories=["detractor"],
     )  # fmt: skip
@@ -76,7 +77,7 @@ def test_a_new_users_first_answers_reach_the_overview_slack_and_back(
     widget = Response.objects.get(comment="Exports time out")
 
     # The worker sends what the rule routed: one Slack message per answer, with its comment.
-    integrations.deliveries_process(worker="test")
+    deliveries_process(worker="test")
     messages = [request.json() for request in receiver.requests]
     texts = [str(message) for message in messages]
     assert len(messages) == 2, texts

@@ -42,8 +42,8 @@ from promoter.accounts.services import api_key_create
 from promoter.actions.responses import response_stored
 from promoter.analytics.selectors import NOT_SET
 from promoter.cli import main as cli_main
+from promoter.integrations.destinations import destination_create
 from promoter.integrations.models import Delivery
-from promoter.integrations.services import destination_create
 from promoter.people.models import EndUser
 from promoter.responses.services import response_create
 from promoter.surveys.eligibility import Condition

@@ -156,16 +156,16 @@ import json
 from promoter.accounts.services import api_key_create
 from promoter.actions.projects import project_create
 from promoter.accounts.models import User
-from promoter.integrations import services
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Event
 
 owner = User.objects.create_user("scale@example.com", "scale-out-password-1")
 project = project_create(owner=owner, name="Scale", slug="scale")
 survey = project.surveys.get(kind="nps")
-destination = services.destination_create(
+destination = destination_create(
     project=project, kind="webhook", name="Receiver", data={"url": URL}
 )
-services.rule_create(destination=destination, events=[Event.CREATED])
+rule_create(destination=destination, events=[Event.CREATED])
 key = api_key_create(project=project, name="scale-out").secret
 print(json.dumps({"key": project.public_key, "survey": str(survey.public_id),
                   "project": project.pk, "api_key": key}))

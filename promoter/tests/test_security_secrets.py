@@ -20,7 +20,7 @@ from promoter.accounts.services import api_key_create
 from promoter.api.api import api as rest_api
 from promoter.api.compat import delighted
 from promoter.dashboard.tests import test_access
-from promoter.integrations import services
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Destination
 from promoter.integrations.registry import TRANSPORTS
 
@@ -44,10 +44,10 @@ def secrets(world) -> list[str]:
     found: list[str] = []
     for kind, transport in TRANSPORTS.items():
         data = {name: _value(kind, name, secret) for name, _l, _h, secret, _r in transport.fields}
-        destination = services.destination_create(
+        destination = destination_create(
             project=world.alpha, kind=kind, name=f"{kind} destination", data=data
         )
-        services.rule_create(destination=destination, events=["response.created"])
+        rule_create(destination=destination, events=["response.created"])
         stored = Destination.objects.get(pk=destination.pk).secrets
         found += [str(v) for v in stored.values() if v]
         # Each transport's secret fields really went to the write-only store.

@@ -20,8 +20,10 @@ from django.utils import timezone
 
 from promoter.core import http
 from promoter.core.http import HttpError, address_allowed, request
-from promoter.integrations import services
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Delivery, DeliveryStatus, Event
+from promoter.integrations.outbox import deliveries_process
+from promoter.integrations.routing import response_event
 from promoter.integrations.tests.receiver import Answer
 from promoter.responses.services import response_create
 
@@ -81,13 +83,11 @@ def test_dns_rebinding_to_loopback_is_refused_at_connect(world, receiver, resolv
     first = socket.getaddrinfo("hooks.rebind.example", 80)[0][4][0]
     assert first == PUBLIC and address_allowed(first)
     url = receiver.url.replace("127.0.0.1", "hooks.rebind.example") + "/hook"
-    services.destination_create(
-        project=world.alpha, kind="webhook", name="Rebind", data={"url": url}
-    )
-    services.rule_create(destination=world.alpha.destinations.get(), events=[Event.CREATED])
+    destination_create(project=world.alpha, kind="webhook", name="Rebind", data={"url": url})
+    rule_create(destination=world.alpha.destinations.get(), events=[Event.CREATED])
     settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = False
-    services.response_event(response=_answer(world.alpha), event=Event.CREATED)
-    assert services.deliveries_process(worker="test").failed == 1
+    response_event(response=_answer(world.alpha), event=Event.CREATED)
+    assert deliveries_process(worker="test").failed == 1
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED  # permanent: no retries
     assert "127.0.0.1" in delivery.last_error and "private or reserved" in delivery.last_error
@@ -154,10 +154,10 @@ def test_a_redirect_to_a_private_address_is_never_followed(world, receiver, sett
         Answer(status=200),
     ]
     url = receiver.url + "/hook"
-    services.destination_create(project=world.alpha, kind="webhook", name="R", data={"url": url})
-    services.rule_create(destination=world.alpha.destinations.get(), events=[Event.CREATED])
-    services.response_event(response=_answer(world.alpha), event=Event.CREATED)
-    assert services.deliveries_process(worker="test").failed == 1
+    destination_create(project=world.alpha, kind="webhook", name="R", data={"url": url})
+    rule_create(destination=world.alpha.destinations.get(), events=[Event.CREATED])
+    response_event(response=_answer(world.alpha), event=Event.CREATED)
+    assert deliveries_process(worker="test").failed == 1
     assert [r.path for r in receiver.requests] == ["/hook"]  # nothing went to the Location
     assert "does not follow redirects" in Delivery.objects.get().last_error
 

@@ -29,8 +29,10 @@ from promoter.accounts.models import Project
 from promoter.accounts.services import api_key_create
 from promoter.channels.models import Invitation, InvitationSource
 from promoter.channels.services import invitation_mail
-from promoter.integrations import services as integrations
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Event
+from promoter.integrations.outbox import deliveries_process
+from promoter.integrations.routing import response_event
 from promoter.integrations.slack.transport import SlackTransport
 from promoter.integrations.transport import Message
 from promoter.people.models import EndUser
@@ -84,7 +86,7 @@ def hostile(world) -> dict[str, Any]:
         response_tag_add(response=response, tag=tag)
     response_tag_add(response=responses[3], tag=formula_tag)
     triage.note_add(response=responses[0], author=world.member, body=f"note {SCRIPT}")
-    integrations.destination_create(
+    destination_create(
         project=project, kind="webhook", name=f"hook {SCRIPT}",
         data={"url": "https://hooks.example.com/x"},
     )  # fmt: skip
@@ -173,13 +175,13 @@ def _html_part(message: Any) -> str:
 
 def test_notification_emails_escape_comments_properties_and_tags(world, hostile, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    destination = integrations.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="email", name="Team", data={"recipients": "admin@example.com"}
     )
-    integrations.rule_create(destination=destination, events=[Event.CREATED])
-    integrations.response_event(response=hostile["responses"][0], event=Event.CREATED)
-    integrations.response_event(response=hostile["responses"][1], event=Event.CREATED)
-    assert integrations.deliveries_process(worker="test").delivered == 2
+    rule_create(destination=destination, events=[Event.CREATED])
+    response_event(response=hostile["responses"][0], event=Event.CREATED)
+    response_event(response=hostile["responses"][1], event=Event.CREATED)
+    assert deliveries_process(worker="test").delivered == 2
     assert len(mail.outbox) == 2
     html = "".join(_html_part(m) for m in mail.outbox)
     _assert_inert(html, "notification e-mail")

@@ -16,8 +16,9 @@ from django.utils import timezone
 from promoter.accounts.services import api_key_create
 from promoter.actions.erasure import person_erase
 from promoter.channels.models import Invitation, InvitationSource
-from promoter.integrations import services as integrations
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Delivery, Event
+from promoter.integrations.routing import response_event
 from promoter.people.models import EndUser, Erasure
 from promoter.responses import triage
 from promoter.responses.models import Activity, Display, Note, Reply, Response, ResponseTag
@@ -43,11 +44,11 @@ def person_with_history(world, email="jane@example.com", external_id="u-42"):
         project=world.alpha, survey=survey, end_user=person, source=InvitationSource.API,
         scheduled_at=now, created_at=now,
     )  # fmt: skip
-    destination = integrations.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="webhook", name="H", data={"url": "https://x.example/h"}
     )
-    integrations.rule_create(destination=destination, events=[Event.CREATED])
-    integrations.response_event(response=response, event=Event.CREATED)
+    rule_create(destination=destination, events=[Event.CREATED])
+    response_event(response=response, event=Event.CREATED)
     return person
 
 

@@ -33,8 +33,8 @@ from django.views.decorators.csrf import csrf_exempt
 from promoter.accounts.models import ApiKey, Project
 from promoter.actions.erasure import person_erase
 from promoter.actions.responses import response_change, response_record
-from promoter.analytics.metrics import summarize
-from promoter.analytics.selectors import ResponseFilter, histogram
+from promoter.analytics.figures import overview_figure
+from promoter.analytics.selectors import ResponseFilter
 from promoter.api.auth import authenticate
 from promoter.api.compat import params as p
 from promoter.api.compat.params import Invalid
@@ -601,10 +601,8 @@ def metrics(request: HttpRequest, project: Project, params: dict[str, Any]) -> A
             since, until = last - METRICS_DEFAULT_WINDOW, last
     # The selectors' until is exclusive; Delighted's is inclusive to the second.
     end = until + datetime.timedelta(seconds=1) if until is not None else None
-    summary = summarize(
-        survey.kind,
-        histogram(project=project, flt=ResponseFilter(survey=survey, since=since, until=end)),
-    )
+    flt = ResponseFilter(survey=survey, since=since, until=end)
+    summary = overview_figure(project=project, flt=flt).summary
 
     def percent(value: float | None) -> int:
         return _round(value) if value is not None else 0

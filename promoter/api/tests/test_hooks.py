@@ -13,8 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from promoter.accounts.services import api_key_create, api_key_revoke
-from promoter.integrations import services
+from promoter.integrations.destinations import destination_create
 from promoter.integrations.models import Destination, Event
+from promoter.integrations.outbox import deliveries_process
+from promoter.integrations.routing import response_event
 from promoter.management.commands.openapi import DOCS, documents, render
 from promoter.responses.services import response_create
 
@@ -82,7 +84,7 @@ def test_another_projects_key_sees_and_deletes_nothing(world):
     assert client.delete(f"/api/v1/hooks/{hook['id']}", **bearer(beta)).status_code == 404
     assert Destination.objects.filter(public_id=hook["id"]).exists()
     # Nor can a dashboard destination be deleted as a hook.
-    slack = services.destination_create(
+    slack = destination_create(
         project=world.alpha, kind="slack", name="S", data={"url": "https://hooks.slack.com/x"}
     )
     assert client.delete(f"/api/v1/hooks/{slack.public_id}", **bearer(alpha)).status_code == 404
@@ -119,8 +121,8 @@ def test_the_sample_has_the_shape_of_a_delivery_and_410_unsubscribes(world, rece
             public_id=uuid.uuid4(), survey=survey, end_user=None, score=score,
             comment="Slow exports", now=timezone.now(),
         )  # fmt: skip
-        services.response_event(response=response, event=Event.CREATED)
-    assert services.deliveries_process(worker="test").delivered == 1  # the detractor only
+        response_event(response=response, event=Event.CREATED)
+    assert deliveries_process(worker="test").delivered == 1  # the detractor only
     delivered = receiver.wait_for(1)[0].json()
     assert delivered["score"] == 2 and delivered["event"] == "response.created"
     assert set(delivered) == set(sample.json()[0])
@@ -134,8 +136,8 @@ def test_the_sample_has_the_shape_of_a_delivery_and_410_unsubscribes(world, rece
     response, _ = response_create(
         public_id=uuid.uuid4(), survey=survey, end_user=None, score=1, now=timezone.now()
     )
-    services.response_event(response=response, event=Event.CREATED)
-    assert services.deliveries_process(worker="test").failed == 1
+    response_event(response=response, event=Event.CREATED)
+    assert deliveries_process(worker="test").failed == 1
     assert not Destination.objects.exists()
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from promoter.accounts.services import api_key_create
 from promoter.api.api import api
-from promoter.integrations import services as integrations
+from promoter.integrations.destinations import destination_create
 from promoter.people.models import EndUser
 from promoter.responses.services import response_create
 
@@ -44,7 +44,7 @@ def alpha_objects(world):
         comment="alpha secret",
         now=now,
     )
-    hook = integrations.destination_create(
+    hook = destination_create(
         project=world.alpha,
         kind="webhook",
         name="Zap",

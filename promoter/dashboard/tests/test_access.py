@@ -105,7 +105,7 @@ _SEND = _Send()
 
 
 def _a_destination(world):
-    from promoter.integrations.services import destination_create
+    from promoter.integrations.destinations import destination_create
 
     return destination_create(
         project=world.alpha,
@@ -137,7 +137,7 @@ def _failed_destination(world) -> dict[str, str]:
 
 
 def _routing_rule(world) -> dict[str, str]:
-    from promoter.integrations.services import rule_create
+    from promoter.integrations.destinations import rule_create
 
     rule = rule_create(destination=_a_destination(world), events=["response.created"])
     return {"rule_id": str(rule.public_id)}

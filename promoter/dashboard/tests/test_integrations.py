@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from promoter.integrations import services
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Delivery, DeliveryAttempt, DeliveryStatus, Destination
+from promoter.integrations.outbox import deliveries_process
 from promoter.integrations.tests.receiver import Answer, Receiver
 
 SECRET_PATH = "/services/T0SECRET/B0SECRET/XyZsecretTokenPart"
@@ -161,7 +162,7 @@ def test_pause_delete_and_rules(world):
     client = world.client_for("admin")
     add_slack(client)
     destination = Destination.objects.get()
-    rule = services.rule_create(destination=destination, events=["response.created"])
+    rule = rule_create(destination=destination, events=["response.created"])
     client.post(reverse("project-integration-rule-active", args=["alpha", rule.public_id]))
     rule.refresh_from_db()
     assert not rule.is_active
@@ -178,18 +179,18 @@ def test_the_page_query_count_does_not_grow_with_destinations(world, django_asse
     client = world.client_for("viewer")
     url = reverse("project-integrations", args=["alpha"])
     for i in range(3):
-        destination = services.destination_create(
+        destination = destination_create(
             project=world.alpha, kind="slack", name=f"S{i}", data={"url": HOOK}
         )
-        services.rule_create(destination=destination, events=["response.created"])
+        rule_create(destination=destination, events=["response.created"])
     client.get(url)
     with django_assert_max_num_queries(12) as few:
         client.get(url)
     for i in range(5):
-        destination = services.destination_create(
+        destination = destination_create(
             project=world.alpha, kind="slack", name=f"T{i}", data={"url": HOOK}
         )
-        services.rule_create(destination=destination, events=["response.created"])
+        rule_create(destination=destination, events=["response.created"])
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
 
@@ -204,7 +205,7 @@ def test_a_failing_hook_is_flagged_and_logged_without_its_secret_path(world, fak
     add_slack(client, name="Down", url=f"http://127.0.0.1:{closed}{SECRET_PATH}", channel="")
     for destination in Destination.objects.all():
         client.post(reverse("project-integration-test", args=["alpha", destination.public_id]))
-    outcome = services.deliveries_process(worker="test")
+    outcome = deliveries_process(worker="test")
     assert (outcome.failed, outcome.retrying) == (1, 1)
     assert fake_slack.requests[0].path == SECRET_PATH
     revoked, down = Destination.objects.get(name="Revoked"), Destination.objects.get(name="Down")
@@ -249,7 +250,7 @@ def test_editing_keeps_a_blank_secret_and_never_shows_it(world, fake_slack):
 def test_viewers_and_members_read_but_change_nothing(world):
     add_slack(world.client_for("admin"))
     destination = Destination.objects.get()
-    rule = services.rule_create(destination=destination, events=["response.created"])
+    rule = rule_create(destination=destination, events=["response.created"])
     posts = [
         reverse("project-integrations-add", args=["alpha"]),
         reverse("project-integration-update", args=["alpha", destination.public_id]),

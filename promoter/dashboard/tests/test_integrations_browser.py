@@ -17,7 +17,7 @@ from django.core.cache import cache
 from promoter.accounts.models import User
 from promoter.actions.projects import project_create
 from promoter.integrations.models import Delivery, DeliveryStatus
-from promoter.integrations.services import deliveries_process
+from promoter.integrations.outbox import deliveries_process
 from promoter.integrations.tests.receiver import Receiver
 
 ARTIFACTS = Path(os.environ.get("PROMOTER_ARTIFACTS", "artifacts")) / "screenshots"

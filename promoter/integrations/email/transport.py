@@ -1,64 +1,44 @@
 """E-mail: notify chosen teammates of a response, through the installation's SMTP server
-(``EMAIL_URL``). The comment is escaped in the HTML part; a plain-text part goes with it."""
+(``EMAIL_URL``). The comment is escaped in the HTML part; a plain-text part goes with it.
+
+The mail's templates are this kind's own, in ``templates/`` beside this module.
+"""
 
 from __future__ import annotations
 
+import functools
 import smtplib
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.validators import validate_email
-from django.forms import ValidationError
-from django.template.loader import render_to_string
+from django.template import Context, Engine, Template
+from django.template.loaders.filesystem import Loader
 
-from promoter.core.errors import ApplicationError
 from promoter.integrations import payload
+from promoter.integrations.email import form
 from promoter.integrations.transport import Message, Transport, TransportError
 from promoter.surveys.scales import category_for
 
-MAX_RECIPIENTS = 20
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@functools.cache
+def _template(name: str) -> Template:
+    # A kind's package is not an app: Django's app loaders do not look in its templates.
+    return Loader(Engine.get_default(), dirs=[TEMPLATES]).get_template(name)
+
+
+def render(name: str, context: dict[str, Any]) -> str:
+    """Render this kind's template ``name`` as ``render_to_string`` would."""
+    return _template(name).render(Context(context, autoescape=Engine.get_default().autoescape))
 
 
 class EmailTransport(Transport):
     kind = "email"
-    fields = (
-        (
-            "recipients",
-            "Teammates",
-            "Comma-separated e-mail addresses of members of this project.",
-            False,
-            True,
-        ),
-    )
-
-    @classmethod
-    def validate(
-        cls, config: dict[str, Any], secrets: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        recipients = config.get("recipients", "")
-        if isinstance(recipients, str):
-            recipients = [r.strip() for r in recipients.replace(";", ",").split(",") if r.strip()]
-        cleaned: list[str] = []
-        for address in recipients:
-            try:
-                validate_email(address)
-            except ValidationError:
-                raise ApplicationError(
-                    code="invalid",
-                    detail=f"{address!r} is not an e-mail address.",
-                    fields={"recipients": "not an e-mail address"},
-                ) from None
-            if address.lower() not in cleaned:
-                cleaned.append(address.lower())
-        if not cleaned or len(cleaned) > MAX_RECIPIENTS:
-            raise ApplicationError(
-                code="invalid",
-                detail=f"Name between 1 and {MAX_RECIPIENTS} teammates.",
-                fields={"recipients": "required"},
-            )
-        config["recipients"] = cleaned
-        return config, secrets
+    fields = form.FIELDS
+    validate = staticmethod(form.validate)
 
     def mail(self, message: Message) -> EmailMultiAlternatives:
         response = message.response
@@ -72,13 +52,11 @@ class EmailTransport(Transport):
         }
         mail = EmailMultiAlternatives(
             subject=payload.headline(message)[:150],
-            body=render_to_string("integrations/notification.txt", context),
+            body=render("notification.txt", context),
             to=self.config["recipients"],
             headers={"X-Promoter-Delivery": message.id, "Auto-Submitted": "auto-generated"},
         )
-        mail.attach_alternative(
-            render_to_string("integrations/notification.html", context), "text/html"
-        )
+        mail.attach_alternative(render("notification.html", context), "text/html")
         return mail
 
     def content(self, message: Message) -> Any:

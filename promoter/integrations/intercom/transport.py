@@ -13,61 +13,19 @@ from typing import Any
 
 from promoter.core.http import HttpError, HttpReply, post_json
 from promoter.integrations import payload
-from promoter.integrations.transport import (
-    Message,
-    Transport,
-    TransportError,
-    judge,
-    no_reply,
-    require_url,
-)
+from promoter.integrations.intercom import form
+from promoter.integrations.transport import Message, Transport, TransportError, judge, no_reply
 from promoter.surveys.scales import category_for
 
 API_VERSION = "2.11"
-REGIONS = {
-    "us": "https://api.intercom.io",
-    "eu": "https://api.eu.intercom.io",
-    "au": "https://api.au.intercom.io",
-}
 EVENT_NAME = "promoter-survey-response"
 METADATA_TEXT_LIMIT = 255
 
 
 class IntercomTransport(Transport):
     kind = "intercom"
-    fields = (
-        (
-            "token",
-            "Access token",
-            "An Intercom access token with write access to contacts, events and tags.",
-            True,
-            True,
-        ),
-        (
-            "api_url",
-            "API address",
-            "us, eu, au, or the full address of Intercom's API (default: us).",
-            False,
-            False,
-        ),
-        (
-            "tag_prefix",
-            "Tag prefix",
-            'Contacts get the tag "<prefix> promoter/passive/detractor" (default: Promoter:).',
-            False,
-            False,
-        ),
-    )
-
-    @classmethod
-    def validate(
-        cls, config: dict[str, Any], secrets: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        api = (config.get("api_url") or "us").strip()
-        config["api_url"] = REGIONS.get(api.lower(), api).rstrip("/")
-        require_url(config["api_url"], "api_url", "The API address")
-        config["tag_prefix"] = (config.get("tag_prefix") or "Promoter:").strip()[:40]
-        return config, secrets
+    fields = form.FIELDS
+    validate = staticmethod(form.validate)
 
     def _post(self, path: str, body: dict[str, Any]) -> HttpReply:
         headers = {

@@ -12,43 +12,16 @@ from typing import Any
 
 from promoter.core.http import HttpError, post_json
 from promoter.integrations import payload
-from promoter.integrations.transport import (
-    Message,
-    Transport,
-    TransportError,
-    judge,
-    no_reply,
-    require_url,
-)
+from promoter.integrations.segment import form
+from promoter.integrations.transport import Message, Transport, TransportError, judge, no_reply
 
-REGIONS = {
-    "us": "https://api.segment.io/v1",
-    "eu": "https://events.eu1.segmentapis.com/v1",
-}
 EVENT = "Survey Responded"
 
 
 class SegmentTransport(Transport):
     kind = "segment"
-    fields = (
-        ("write_key", "Write key", "The write key of an HTTP API source in Segment.", True, True),
-        (
-            "api_url",
-            "API address",
-            "us, eu, or the full address of the tracking API (default: us).",
-            False,
-            False,
-        ),
-    )
-
-    @classmethod
-    def validate(
-        cls, config: dict[str, Any], secrets: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        api = (config.get("api_url") or "us").strip()
-        config["api_url"] = REGIONS.get(api.lower(), api).rstrip("/")
-        require_url(config["api_url"], "api_url", "The API address")
-        return config, secrets
+    fields = form.FIELDS
+    validate = staticmethod(form.validate)
 
     def track(self, message: Message) -> dict[str, Any]:
         data = payload.response_data(message)

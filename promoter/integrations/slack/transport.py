@@ -11,14 +11,8 @@ from typing import Any
 
 from promoter.core.http import HttpError, post_json
 from promoter.integrations import payload
-from promoter.integrations.transport import (
-    Message,
-    Transport,
-    TransportError,
-    judge,
-    no_reply,
-    require_url,
-)
+from promoter.integrations.slack import form
+from promoter.integrations.transport import Message, Transport, TransportError, judge, no_reply
 from promoter.surveys.scales import category_for
 
 COLORS = {"promoter": "#15803d", "passive": "#a16207", "detractor": "#b91c1c"}
@@ -36,34 +30,8 @@ def quote(text: str) -> str:
 
 class SlackTransport(Transport):
     kind = "slack"
-    fields = (
-        (
-            "url",
-            "Incoming-webhook URL",
-            "From Slack: Apps > Incoming WebHooks > Add to a channel (https://hooks.slack.com/…).",
-            True,
-            True,
-        ),
-        ("channel", "Channel", "For your reference, e.g. #feedback.", False, False),
-        (
-            "properties",
-            "Properties to show",
-            "Comma-separated property names, e.g. plan, mrr_amount, account.",
-            False,
-            False,
-        ),
-    )
-
-    @classmethod
-    def validate(
-        cls, config: dict[str, Any], secrets: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        require_url(secrets["url"], "url", "The incoming-webhook URL")
-        names = config.get("properties", "")
-        if isinstance(names, str):
-            names = [n.strip() for n in names.split(",") if n.strip()]
-        config["properties"] = names[:10]
-        return config, secrets
+    fields = form.FIELDS
+    validate = staticmethod(form.validate)
 
     def message(self, message: Message) -> dict[str, Any]:
         """Return the JSON body Slack receives."""

@@ -13,8 +13,21 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from promoter.core.http import HttpError, request
-from promoter.integrations import services
+from promoter.integrations import outbox
+from promoter.integrations.destinations import (
+    destination_create,
+    destination_set_active,
+    destination_update,
+    rule_create,
+)
 from promoter.integrations.models import Delivery, DeliveryStatus, Destination, Event
+from promoter.integrations.outbox import (
+    MAX_BACKOFF_SECONDS,
+    backoff_seconds,
+    deliveries_claim,
+    deliveries_process,
+)
+from promoter.integrations.routing import deliveries_replay, response_event
 from promoter.integrations.tests.receiver import Answer
 from promoter.people.models import EndUser
 from promoter.responses.models import Response
@@ -43,12 +56,10 @@ def answer(project, score, comment="", *, properties=None, kind="nps"):
 
 
 def webhook(project, url, **rule):
-    destination = services.destination_create(
+    destination = destination_create(
         project=project, kind="webhook", name="Hook", data={"url": url}
     )
-    services.rule_create(
-        destination=destination, events=rule.pop("events", [Event.CREATED]), **rule
-    )
+    rule_create(destination=destination, events=rule.pop("events", [Event.CREATED]), **rule)
     return destination
 
 
@@ -59,8 +70,8 @@ def test_a_receiver_failing_twice_then_succeeding_gets_exactly_one_success(world
     receiver.script = [Answer(status=500), Answer(status=503), Answer(status=200)]
     webhook(world.alpha, receiver.url)
     response = answer(world.alpha, 2, "slow")
-    services.response_event(response=response, event=Event.CREATED)
-    outcome = services.deliveries_process(worker="test")
+    response_event(response=response, event=Event.CREATED)
+    outcome = deliveries_process(worker="test")
     assert (outcome.delivered, outcome.retrying, outcome.failed) == (1, 2, 0)
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 3
@@ -76,33 +87,33 @@ def test_backoff_grows_exponentially_with_jitter(settings):
 
     settings.DELIVERY_RETRY_BASE_SECONDS = 10
     rng = random.Random(1)
-    waits = [services.backoff_seconds(n, rng=rng) for n in range(1, 8)]
+    waits = [backoff_seconds(n, rng=rng) for n in range(1, 8)]
     for n, wait in enumerate(waits, start=1):
         assert 0.5 * 10 * 2 ** (n - 1) <= wait <= 1.5 * 10 * 2 ** (n - 1)
-    assert services.backoff_seconds(40) <= 1.5 * services.MAX_BACKOFF_SECONDS
+    assert backoff_seconds(40) <= 1.5 * MAX_BACKOFF_SECONDS
 
 
 def test_429_honours_retry_after(world, receiver, settings):
     settings.DELIVERY_RETRY_BASE_SECONDS = 1
     receiver.script = [Answer(status=429, headers={"Retry-After": "120"})]
     webhook(world.alpha, receiver.url)
-    services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    response_event(response=answer(world.alpha, 9), event=Event.CREATED)
     before = timezone.now()
-    outcome = services.deliveries_process(worker="test")
+    outcome = deliveries_process(worker="test")
     assert (outcome.retrying, outcome.delivered) == (1, 0)
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING and delivery.last_status_code == 429
     wait = (delivery.next_attempt_at - before).total_seconds()
     assert 119 <= wait <= 122
-    assert services.deliveries_process(worker="test").total == 0  # not due yet
+    assert deliveries_process(worker="test").total == 0  # not due yet
 
 
 def test_a_timeout_is_retried(world, receiver, settings):
     settings.OUTBOUND_TIMEOUT_SECONDS = 1
     receiver.script = [Answer(delay=2.5), Answer()]
     webhook(world.alpha, receiver.url)
-    services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
-    outcome = services.deliveries_process(worker="test")
+    response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    outcome = deliveries_process(worker="test")
     assert (outcome.retrying, outcome.delivered) == (1, 1)
     first = Delivery.objects.get().attempt_log.order_by("at", "pk").first()
     assert "timed out" in first.error and first.status_code is None
@@ -112,26 +123,26 @@ def test_retries_stop_after_the_limit(world, receiver, settings):
     settings.DELIVERY_MAX_ATTEMPTS = 3
     receiver.script = [Answer(status=502)] * 5
     destination = webhook(world.alpha, receiver.url)
-    services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
-    outcome = services.deliveries_process(worker="test")
+    response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    outcome = deliveries_process(worker="test")
     assert (outcome.retrying, outcome.failed) == (2, 1)
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.last_error.startswith("gave up after 3 tries")
     # A replay after the fix starts a fresh budget.
     receiver.script = []
-    assert services.deliveries_replay(destination=destination) == 1
-    assert services.deliveries_process(worker="test").delivered == 1
+    assert deliveries_replay(destination=destination) == 1
+    assert deliveries_process(worker="test").delivered == 1
 
 
 def test_a_permanent_4xx_stops_retries_and_flags_the_destination(world, receiver):
     receiver.script = [Answer(status=404, body=b"no_service")]
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="slack", name="Support", data={"url": receiver.url + "/s"}
     )
-    services.rule_create(destination=destination, events=[Event.CREATED])
-    services.response_event(response=answer(world.alpha, 1, "bad"), event=Event.CREATED)
-    outcome = services.deliveries_process(worker="test")
+    rule_create(destination=destination, events=[Event.CREATED])
+    response_event(response=answer(world.alpha, 1, "bad"), event=Event.CREATED)
+    outcome = deliveries_process(worker="test")
     assert (outcome.failed, outcome.retrying) == (1, 0)
     assert len(receiver.requests) == 1
     delivery = Delivery.objects.get()
@@ -140,11 +151,9 @@ def test_a_permanent_4xx_stops_retries_and_flags_the_destination(world, receiver
     destination.refresh_from_db()
     assert destination.failing_since is not None and "HTTP 404" in destination.last_error
     # Fixed and replayed: delivered, and the flag clears.
-    services.destination_update(
-        destination=destination, name="Support", data={"url": receiver.url + "/new"}
-    )
-    assert services.deliveries_replay(destination=destination) == 1
-    assert services.deliveries_process(worker="test").delivered == 1
+    destination_update(destination=destination, name="Support", data={"url": receiver.url + "/new"})
+    assert deliveries_replay(destination=destination) == 1
+    assert deliveries_process(worker="test").delivered == 1
     destination.refresh_from_db()
     assert destination.failing_since is None and destination.last_error == ""
     assert receiver.requests[-1].path == "/new"
@@ -153,8 +162,8 @@ def test_a_permanent_4xx_stops_retries_and_flags_the_destination(world, receiver
 def test_redirects_are_not_followed(world, receiver):
     receiver.script = [Answer(status=302, headers={"Location": "http://169.254.169.254/"})]
     webhook(world.alpha, receiver.url)
-    services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
-    assert services.deliveries_process(worker="test").failed == 1
+    response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    assert deliveries_process(worker="test").failed == 1
     assert "does not follow redirects" in Delivery.objects.get().last_error
     assert len(receiver.requests) == 1
 
@@ -185,8 +194,8 @@ def test_private_and_loopback_addresses_are_refused(settings, url):
 def test_the_guard_holds_for_deliveries_and_nothing_is_sent(world, receiver, settings):
     webhook(world.alpha, receiver.url)
     settings.INTEGRATIONS_ALLOW_PRIVATE_IPS = False
-    services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
-    assert services.deliveries_process(worker="test").failed == 1
+    response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    assert deliveries_process(worker="test").failed == 1
     assert receiver.requests == []
     assert "private or reserved" in Delivery.objects.get().last_error
 
@@ -202,24 +211,24 @@ def test_non_http_urls_are_refused():
 def test_concurrent_claims_never_share_a_delivery(world, receiver):
     webhook(world.alpha, receiver.url)
     for _ in range(6):
-        services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
-    _, first = services.deliveries_claim(worker="a", limit=4)
-    _, second = services.deliveries_claim(worker="b", limit=4)
+        response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    _, first = deliveries_claim(worker="a", limit=4)
+    _, second = deliveries_claim(worker="b", limit=4)
     assert len(first) == 4 and len(second) == 2
     assert not {d.pk for d in first} & {d.pk for d in second}
-    _, third = services.deliveries_claim(worker="c", limit=4)
+    _, third = deliveries_claim(worker="c", limit=4)
     assert third == []
     assert all(d.attempts == 1 for d in Delivery.objects.all())
 
 
 def test_the_claims_of_a_dead_worker_are_taken_over_after_the_lease(world, receiver):
     webhook(world.alpha, receiver.url)
-    services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
-    _, claimed = services.deliveries_claim(worker="dead")
+    response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    _, claimed = deliveries_claim(worker="dead")
     assert len(claimed) == 1
-    assert services.deliveries_process(worker="alive").total == 0  # leased: not due
+    assert deliveries_process(worker="alive").total == 0  # leased: not due
     Delivery.objects.update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
-    assert services.deliveries_process(worker="alive").delivered == 1
+    assert deliveries_process(worker="alive").delivered == 1
     delivery = Delivery.objects.get()
     assert delivery.attempts == 2 and delivery.status == DeliveryStatus.DELIVERED
 
@@ -229,9 +238,9 @@ def test_a_batch_is_recorded_at_once_and_a_claim_taken_over_meanwhile_is_not_our
 ):
     webhook(world.alpha, receiver.url)
     for _ in range(3):
-        services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+        response_event(response=answer(world.alpha, 9), event=Event.CREATED)
     first, second, third = Delivery.objects.order_by("pk")
-    real = services._attempt
+    real = outbox._attempt
 
     def attempt(delivery, tags):
         result = real(delivery, tags)
@@ -242,8 +251,8 @@ def test_a_batch_is_recorded_at_once_and_a_claim_taken_over_meanwhile_is_not_our
             assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 0
         return result
 
-    monkeypatch.setattr(services, "_attempt", attempt)
-    outcome = services.deliveries_process(worker="test")
+    monkeypatch.setattr(outbox, "_attempt", attempt)
+    outcome = deliveries_process(worker="test")
     assert (outcome.delivered, outcome.lost) == (2, 1)
     assert len(receiver.requests) == 3
     statuses = dict(Delivery.objects.values_list("pk", "status"))
@@ -260,7 +269,7 @@ def test_a_batch_is_recorded_at_once_and_a_claim_taken_over_meanwhile_is_not_our
 
 
 def test_rules_match_every_condition_they_set(world):
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="webhook", name="H", data={"url": "https://example.com/h"}
     )
     pricing = tag_get_or_create(project=world.alpha, name="Pricing")
@@ -270,31 +279,31 @@ def test_rules_match_every_condition_they_set(world):
     tag_set_parent(tag=too_expensive, parent=pricing)
     world.alpha.surveys.create(kind="csat", name="CSAT")
     rules = {
-        "detractors with a comment": services.rule_create(
+        "detractors with a comment": rule_create(
             destination=destination,
             events=[Event.CREATED],
             categories=["detractor"],
             has_comment=True,
         ),
-        "scores 7 to 8": services.rule_create(
+        "scores 7 to 8": rule_create(
             destination=destination, events=[Event.CREATED], score_min=7, score_max=8
         ),
-        "enterprise": services.rule_create(
+        "enterprise": rule_create(
             destination=destination,
             events=[Event.CREATED],
             conditions=[Condition("plan", "eq", "enterprise")],
         ),
-        "pricing family": services.rule_create(
+        "pricing family": rule_create(
             destination=destination, events=[Event.CREATED], tags=[pricing]
         ),
-        "csat only": services.rule_create(
+        "csat only": rule_create(
             destination=destination, events=[Event.CREATED], survey_kind="csat"
         ),
     }
     names = {rule.pk: name for name, rule in rules.items()}
 
     def routed(response):
-        deliveries = services.response_event(response=response, event=Event.CREATED)
+        deliveries = response_event(response=response, event=Event.CREATED)
         return sorted(names[d.rule_id] for d in deliveries)
 
     assert routed(answer(world.alpha, 2, "too slow")) == ["detractors with a comment"]
@@ -313,35 +322,35 @@ def test_rules_match_every_condition_they_set(world):
 
 
 def test_a_tagged_rule_fires_for_the_tag_just_added_only(world):
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="webhook", name="H", data={"url": "https://example.com/h"}
     )
     pricing = tag_get_or_create(project=world.alpha, name="Pricing")
     bug = tag_get_or_create(project=world.alpha, name="Bug")
-    services.rule_create(destination=destination, events=[Event.TAGGED], tags=[pricing])
+    rule_create(destination=destination, events=[Event.TAGGED], tags=[pricing])
     response = answer(world.alpha, 4)
     response_tag_add(response=response, tag=pricing)
     response_tag_add(response=response, tag=bug)
-    assert services.response_event(response=response, event=Event.TAGGED, tag=bug) == []
-    hits = services.response_event(response=response, event=Event.TAGGED, tag=pricing)
+    assert response_event(response=response, event=Event.TAGGED, tag=bug) == []
+    hits = response_event(response=response, event=Event.TAGGED, tag=pricing)
     assert len(hits) == 1 and hits[0].tag_id == pricing.pk
-    assert services.response_event(response=response, event=Event.CREATED) == []
+    assert response_event(response=response, event=Event.CREATED) == []
 
 
 def test_paused_destinations_and_other_projects_get_nothing(world):
     mine = webhook(world.alpha, "https://example.com/a")
     webhook(world.beta, "https://example.com/b")
-    services.destination_set_active(destination=mine, is_active=False)
-    assert services.response_event(response=answer(world.alpha, 9), event=Event.CREATED) == []
-    services.destination_set_active(destination=mine, is_active=True)
-    hits = services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+    destination_set_active(destination=mine, is_active=False)
+    assert response_event(response=answer(world.alpha, 9), event=Event.CREATED) == []
+    destination_set_active(destination=mine, is_active=True)
+    hits = response_event(response=answer(world.alpha, 9), event=Event.CREATED)
     assert [d.destination_id for d in hits] == [mine.pk]
 
 
 def test_operator_disabled_kinds_route_nothing(world, settings):
     webhook(world.alpha, "https://example.com/a")
     settings.INTEGRATIONS_ENABLED = {**settings.INTEGRATIONS_ENABLED, "webhook": False}
-    assert services.response_event(response=answer(world.alpha, 9), event=Event.CREATED) == []
+    assert response_event(response=answer(world.alpha, 9), event=Event.CREATED) == []
 
 
 def test_bad_rules_are_refused_naming_the_field(world):
@@ -357,14 +366,14 @@ def test_bad_rules_are_refused_naming_the_field(world):
         ({"events": [Event.CREATED], "survey_kind": "xyz"}, "survey_kind"),
     ):
         with pytest.raises(ApplicationError) as refused:
-            services.rule_create(destination=destination, **kwargs)
+            rule_create(destination=destination, **kwargs)
         assert field in refused.value.fields
 
 
 def test_deliveries_roll_back_with_the_response(world):
     webhook(world.alpha, "https://example.com/a")
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.response_event(response=answer(world.alpha, 9), event=Event.CREATED)
+        response_event(response=answer(world.alpha, 9), event=Event.CREATED)
         raise RuntimeError("the response's transaction fails")
     assert not Delivery.objects.exists()
 
@@ -402,7 +411,7 @@ def test_the_widget_path_stores_deliveries_with_the_response_and_enqueues_them(w
 def test_deleting_a_response_removes_its_deliveries(world):
     webhook(world.alpha, "https://example.com/a")
     response = answer(world.alpha, 9)
-    services.response_event(response=response, event=Event.CREATED)
+    response_event(response=response, event=Event.CREATED)
     Response.objects.filter(pk=response.pk).delete()
     assert not Delivery.objects.exists()
     assert Destination.objects.count() == 1

@@ -14,8 +14,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from promoter.integrations import services
+from promoter.integrations import outbox
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Delivery, DeliveryStatus, Event
+from promoter.integrations.outbox import deliveries_claim, deliveries_process
 from promoter.integrations.tests.receiver import Answer
 from promoter.responses.services import autotag_rule_create, tag_get_or_create
 
@@ -101,7 +103,7 @@ def received(kind: str, receiver, smtp=None) -> list[object]:
 
 def work() -> None:
     """Run the worker function the delivery tasks and the outbox sweep run, until idle."""
-    services.deliveries_process(worker="test")
+    deliveries_process(worker="test")
 
 
 def answer(world, timing: str) -> None:
@@ -124,10 +126,8 @@ def answer(world, timing: str) -> None:
 
 
 def rule(world, kind: str, events: frozenset[str], data: dict[str, str], autotag: bool) -> None:
-    destination = services.destination_create(
-        project=world.alpha, kind=kind, name="Support", data=data
-    )
-    services.rule_create(destination=destination, events=sorted(events), categories=["detractor"])
+    destination = destination_create(project=world.alpha, kind=kind, name="Support", data=data)
+    rule_create(destination=destination, events=sorted(events), categories=["detractor"])
     if autotag:
         tag = tag_get_or_create(project=world.alpha, name="Performance")
         autotag_rule_create(project=world.alpha, tag=tag, phrases=["slow"])
@@ -172,10 +172,10 @@ def test_the_other_transports_get_what_slack_gets(world, receiver, smtp, kind, e
 
 def test_slack_gets_one_message_when_the_comment_arrives_before_the_first_is_sent(world, receiver):
     """The issue's report: "Detractors → Slack" on the default events, score then comment."""
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="slack", name="Support", data={"url": receiver.url + "/s"}
     )
-    services.rule_create(destination=destination, events=[C, U], categories=["detractor"])
+    rule_create(destination=destination, events=[C, U], categories=["detractor"])
     client = Client()
     rid = str(uuid.uuid4())
     widget_post(client, world, rid)
@@ -194,14 +194,14 @@ def test_a_retried_message_that_already_carries_the_comment_is_not_sent_again(
     retry, which then carries it: the comment's own message has nothing new."""
     settings.DELIVERY_RETRY_BASE_SECONDS = 60
     receiver.script = [Answer(status=500)]
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="slack", name="Support", data={"url": receiver.url + "/s"}
     )
-    services.rule_create(destination=destination, events=[C, U])
+    rule_create(destination=destination, events=[C, U])
     client = Client()
     rid = str(uuid.uuid4())
     widget_post(client, world, rid)
-    assert services.deliveries_process(worker="test").retrying == 1
+    assert deliveries_process(worker="test").retrying == 1
     widget_patch(client, world, rid, COMMENT)
     Delivery.objects.update(next_attempt_at=timezone.now())  # the retry's time has come
     work()
@@ -215,17 +215,17 @@ def test_a_retried_message_that_already_carries_the_comment_is_not_sent_again(
 def test_deliveries_of_one_response_to_one_destination_go_one_at_a_time(world, receiver):
     """While the first is claimed (its worker may be sending it), the next is not due: it
     waits, so it is compared with what the first said once that is recorded."""
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="slack", name="Support", data={"url": receiver.url + "/s"}
     )
-    services.rule_create(destination=destination, events=[C, U])
+    rule_create(destination=destination, events=[C, U])
     client = Client()
     rid = str(uuid.uuid4())
     widget_post(client, world, rid)
     widget_patch(client, world, rid, COMMENT)
-    _token, first = services.deliveries_claim(worker="a")
+    _token, first = deliveries_claim(worker="a")
     assert [d.event for d in first] == [C]
-    _token, second = services.deliveries_claim(worker="b")
+    _token, second = deliveries_claim(worker="b")
     assert second == []  # the update waits behind the claimed creation
     # The first worker dies; after its lease another takes the creation over, then the update.
     Delivery.objects.filter(event=C).update(
@@ -241,23 +241,23 @@ def test_a_crash_between_send_and_record_resends_the_same_delivery_only(
     """At least once: a worker that sent but died before recording leaves its claim; the
     next worker sends that delivery again (same id), and the comment's delivery, which has
     nothing new, still sends nothing."""
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="webhook", name="Hook", data={"url": receiver.url + "/h"}
     )
-    services.rule_create(destination=destination, events=[C, U])
+    rule_create(destination=destination, events=[C, U])
     client = Client()
     rid = str(uuid.uuid4())
     widget_post(client, world, rid)
     widget_patch(client, world, rid, COMMENT)
-    real = services._record_batch
+    real = outbox._record_batch
 
     def die(*args, **kwargs):
         raise SystemExit("killed after sending, before recording")
 
-    monkeypatch.setattr(services, "_record_batch", die)
+    monkeypatch.setattr(outbox, "_record_batch", die)
     with pytest.raises(SystemExit):
         work()
-    monkeypatch.setattr(services, "_record_batch", real)
+    monkeypatch.setattr(outbox, "_record_batch", real)
     assert len(receiver.requests) == 1
     Delivery.objects.filter(status=DeliveryStatus.SENDING).update(
         lease_until=timezone.now() - datetime.timedelta(seconds=1)
@@ -272,11 +272,11 @@ def test_a_crash_between_send_and_record_resends_the_same_delivery_only(
 
 def test_two_rules_to_one_channel_post_one_message(world, receiver):
     """Two rules of one destination that match one event: one message, not two alike."""
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="slack", name="Support", data={"url": receiver.url + "/s"}
     )
-    services.rule_create(destination=destination, events=[C], categories=["detractor"])
-    services.rule_create(destination=destination, events=[C], has_comment=True)
+    rule_create(destination=destination, events=[C], categories=["detractor"])
+    rule_create(destination=destination, events=[C], has_comment=True)
     widget_post(Client(), world, str(uuid.uuid4()), COMMENT)
     work()
     assert len(receiver.requests) == 1
@@ -285,10 +285,10 @@ def test_two_rules_to_one_channel_post_one_message(world, receiver):
 def test_each_destination_gets_its_own_message(world, receiver):
     """The comparison is per destination: a second channel gets its message too."""
     for path in ("/a", "/b"):
-        destination = services.destination_create(
+        destination = destination_create(
             project=world.alpha, kind="slack", name=path, data={"url": receiver.url + path}
         )
-        services.rule_create(destination=destination, events=[C, U])
+        rule_create(destination=destination, events=[C, U])
     client = Client()
     rid = str(uuid.uuid4())
     widget_post(client, world, rid)
@@ -299,10 +299,10 @@ def test_each_destination_gets_its_own_message(world, receiver):
 
 def test_a_comment_changed_back_is_news_again(world, receiver):
     """Only the last message delivered counts: A, then B, then A again sends three."""
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="slack", name="Support", data={"url": receiver.url + "/s"}
     )
-    services.rule_create(destination=destination, events=[C, U])
+    rule_create(destination=destination, events=[C, U])
     client = Client()
     rid = str(uuid.uuid4())
     widget_post(client, world, rid, "Too slow")

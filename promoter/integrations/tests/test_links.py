@@ -15,8 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from promoter.integrations import services
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Event
+from promoter.integrations.outbox import deliveries_process
+from promoter.integrations.routing import delivery_test_create, response_event
 from promoter.integrations.tests.receiver import Answer
 from promoter.people.models import EndUser
 from promoter.responses.models import Response
@@ -80,13 +82,11 @@ def destinations(world, receiver) -> None:
         ("email", {"recipients": "member@example.com"}),
     ]
     for kind, data in made:
-        destination = services.destination_create(
-            project=world.alpha, kind=kind, name=kind, data=data
-        )
+        destination = destination_create(project=world.alpha, kind=kind, name=kind, data=data)
         if data.get("url", "").endswith("/zapier"):
             destination.config = {**destination.config, "format": "zapier"}
             destination.save(update_fields=["config"])
-        services.rule_create(destination=destination, events=[Event.CREATED])
+        rule_create(destination=destination, events=[Event.CREATED])
 
 
 def outgoing_links(world, receiver, smtp, response: Response) -> dict[str, tuple[str, list[str]]]:
@@ -94,8 +94,8 @@ def outgoing_links(world, receiver, smtp, response: Response) -> dict[str, tuple
     the links it carries."""
     found: dict[str, tuple[str, list[str]]] = {}
     destinations(world, receiver)
-    services.response_event(response=response, event=Event.CREATED)
-    outcome = services.deliveries_process(worker="test")
+    response_event(response=response, event=Event.CREATED)
+    outcome = deliveries_process(worker="test")
     assert outcome.delivered == 7, outcome
     for request in receiver.requests:
         name = request.path.split("/")[1]
@@ -154,11 +154,11 @@ def test_the_payload_link_is_the_responses_own_page(world):
 def test_a_test_messages_link_opens_the_feedback_stream(world, receiver):
     """A test message is about a sample response, which is not stored: its link opens the
     Feedback stream rather than a page that does not exist."""
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="slack", name="S", data={"url": receiver.url + "/s"}
     )
-    services.delivery_test_create(destination=destination)
-    assert services.deliveries_process(worker="test").delivered == 1
+    delivery_test_create(destination=destination)
+    assert deliveries_process(worker="test").delivered == 1
     (url,) = links(receiver.wait_for(1)[0].body.decode())
     page = world.client_for("member").get(url.removeprefix(SITE))
     assert page.status_code == 200

@@ -15,8 +15,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from promoter.integrations import services
+from promoter.integrations.destinations import destination_create, rule_create
 from promoter.integrations.models import Delivery, DeliveryStatus, Event
+from promoter.integrations.routing import response_event
 from promoter.integrations.tests.receiver import Answer
 from promoter.management.commands.worker import RQ_JOB_CLASS
 from promoter.responses.services import response_create
@@ -70,16 +71,16 @@ def test_a_killed_worker_loses_no_delivery(world, receiver):
     n = 30
     # Every request takes a while, so the kill lands in the middle of a batch.
     receiver.script = [Answer(delay=0.1) for _ in range(200)]
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="webhook", name="Hook", data={"url": receiver.url}
     )
-    services.rule_create(destination=destination, events=[Event.CREATED])
+    rule_create(destination=destination, events=[Event.CREATED])
     survey = world.alpha.surveys.get(kind="nps")
     for i in range(n):
         response, _ = response_create(
             public_id=uuid.uuid4(), survey=survey, end_user=None, score=i % 11, now=timezone.now()
         )
-        services.response_event(response=response, event=Event.CREATED)
+        response_event(response=response, event=Event.CREATED)
     expected = {f"msg_{d.public_id}" for d in Delivery.objects.all()}
     assert len(expected) == n
 
@@ -116,10 +117,10 @@ def test_the_redis_backend_runs_delivery_tasks(world, receiver):
 
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
     redis.Redis.from_url(redis_url).flushdb()
-    destination = services.destination_create(
+    destination = destination_create(
         project=world.alpha, kind="webhook", name="Hook", data={"url": receiver.url}
     )
-    services.rule_create(destination=destination, events=[Event.CREATED])
+    rule_create(destination=destination, events=[Event.CREATED])
     response, _ = response_create(
         public_id=uuid.uuid4(),
         survey=world.alpha.surveys.get(kind="nps"),
@@ -127,7 +128,7 @@ def test_the_redis_backend_runs_delivery_tasks(world, receiver):
         score=2,
         now=timezone.now(),
     )
-    delivery = services.response_event(response=response, event=Event.CREATED)[0]
+    delivery = response_event(response=response, event=Event.CREATED)[0]
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),

@@ -12,26 +12,13 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets as random
 from typing import Any
 
 from promoter.core.http import HttpError, request
 from promoter.integrations import payload
-from promoter.integrations.transport import (
-    Message,
-    Transport,
-    TransportError,
-    judge,
-    no_reply,
-    require_url,
-)
-
-SECRET_PREFIX = "whsec_"  # noqa: S105  (the prefix of the spec, not a secret)
-
-
-def new_secret() -> str:
-    """Return a new signing secret: ``whsec_`` + base64 of 24 random bytes."""
-    return SECRET_PREFIX + base64.b64encode(random.token_bytes(24)).decode()
+from promoter.integrations.transport import Message, Transport, TransportError, judge, no_reply
+from promoter.integrations.webhook import form
+from promoter.integrations.webhook.form import SECRET_PREFIX
 
 
 def sign(*, secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
@@ -44,17 +31,8 @@ def sign(*, secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
 
 class WebhookTransport(Transport):
     kind = "webhook"
-    fields = (("url", "URL", "Where to POST each event (https://…).", True, True),)
-
-    @classmethod
-    def validate(
-        cls, config: dict[str, Any], secrets: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        require_url(secrets["url"], "url", "The URL")
-        if not secrets.get("signing_secret"):
-            secrets["signing_secret"] = new_secret()
-        config.setdefault("format", "standard")
-        return config, secrets
+    fields = form.FIELDS
+    validate = staticmethod(form.validate)
 
     def body(self, message: Message) -> dict[str, Any]:
         if self.config.get("format") == "zapier":

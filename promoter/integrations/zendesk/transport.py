@@ -11,17 +11,10 @@ import base64
 from typing import Any
 from urllib.parse import urlsplit
 
-from promoter.core.errors import ApplicationError
 from promoter.core.http import HttpError, post_json
 from promoter.integrations import payload
-from promoter.integrations.transport import (
-    Message,
-    Transport,
-    TransportError,
-    judge,
-    no_reply,
-    require_url,
-)
+from promoter.integrations.transport import Message, Transport, TransportError, judge, no_reply
+from promoter.integrations.zendesk import form
 from promoter.surveys.scales import category_for
 
 SUBJECT_COMMENT_CHARS = 60
@@ -29,38 +22,8 @@ SUBJECT_COMMENT_CHARS = 60
 
 class ZendeskTransport(Transport):
     kind = "zendesk"
-    fields = (
-        (
-            "url",
-            "Zendesk address",
-            "Your Zendesk, e.g. https://acme.zendesk.com (or just acme).",
-            False,
-            True,
-        ),
-        ("email", "Agent e-mail", "The agent the API token belongs to.", False, True),
-        ("token", "API token", "Admin Center > Apps and integrations > Zendesk API.", True, True),
-        ("tags", "Ticket tags", "Comma-separated tags added to each ticket.", False, False),
-    )
-
-    @classmethod
-    def validate(
-        cls, config: dict[str, Any], secrets: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        url = config["url"].strip().rstrip("/")
-        if "://" not in url and "." not in url:
-            url = f"https://{url}.zendesk.com"
-        config["url"] = require_url(url, "url", "The Zendesk address")
-        if "@" not in config["email"]:
-            raise ApplicationError(
-                code="invalid",
-                detail="The agent e-mail must be an e-mail address.",
-                fields={"email": "not an e-mail"},
-            )
-        tags = config.get("tags", "")
-        if isinstance(tags, str):
-            tags = [t.strip().replace(" ", "_") for t in tags.split(",") if t.strip()]
-        config["tags"] = tags[:10]
-        return config, secrets
+    fields = form.FIELDS
+    validate = staticmethod(form.validate)
 
     def ticket(self, message: Message) -> dict[str, Any]:
         response = message.response

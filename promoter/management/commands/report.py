@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from promoter.accounts.models import Project
 from promoter.analytics import metrics
-from promoter.analytics.selectors import ResponseFilter, histogram, histograms_by_property
+from promoter.analytics.figures import overview_figure
+from promoter.analytics.filters import conditions_parse
+from promoter.analytics.selectors import ResponseFilter, histograms_by_property
 from promoter.core.inputs import text_problem
 from promoter.core.spreadsheets import csv_safe
-from promoter.dashboard.filters import conditions_parse
 from promoter.surveys.models import Survey
 
 _RELATIVE = re.compile(r"^(\d+)([dwmy])$")
@@ -100,7 +101,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--where {exc}") from None
         flt = ResponseFilter(survey=survey, since=since, until=until, conditions=conditions)
-        rows = [row("(all)", metrics.summarize(survey.kind, histogram(project=project, flt=flt)))]
+        rows = [row("(all)", overview_figure(project=project, flt=flt).summary)]
         if options.get("by") is not None:  # the empty name is a property name too
             groups = histograms_by_property(
                 project=project, flt=flt, name=options["by"], top=options["top"]

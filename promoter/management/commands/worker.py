@@ -27,7 +27,7 @@ def sweep_once(name: str) -> None:
     """Do the work that is due and that no task carries: autopilot invitations, e-mail
     invitations and deliveries whose time has come, and the claims of dead workers."""
     from promoter.channels.services import autopilot_schedule_due, invitations_send_due
-    from promoter.integrations.services import deliveries_process
+    from promoter.integrations.outbox import deliveries_process
 
     autopilot_schedule_due()
     invitations_send_due(worker=name)
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         if options["batch"]:
             self._run_tasks(options)
             from promoter.channels.services import autopilot_schedule_due, invitations_send_due
-            from promoter.integrations.services import deliveries_process
+            from promoter.integrations.outbox import deliveries_process
             from promoter.integrations.tasks import worker_name
 
             autopilot = autopilot_schedule_due()

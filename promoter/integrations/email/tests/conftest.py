@@ -1,0 +1,1 @@
+from promoter.integrations.tests.conftest import smtp  # noqa: F401  (a real SMTP server)
