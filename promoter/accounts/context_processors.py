@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from promoter.accounts.access import projects_for_user
+from promoter.access import projects_for_user
 
 
 def projects(request: HttpRequest) -> dict[str, Any]:

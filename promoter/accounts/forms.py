@@ -47,7 +47,7 @@ def _timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-class ProjectSettingsForm(forms.ModelForm):
+class ProjectSettingsForm(forms.ModelForm[Project]):
     allowed_origins = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -108,7 +108,7 @@ class ProjectSettingsForm(forms.ModelForm):
 
         from django.core.validators import validate_email
 
-        value = self.cleaned_data["email_from"].strip()
+        value = str(self.cleaned_data["email_from"]).strip()
         if value:
             try:
                 validate_email(parseaddr(value)[1])

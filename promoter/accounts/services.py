@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -265,3 +267,17 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
 def invitation_revoke(*, invitation: Invitation) -> None:
     """Withdraw a pending invitation; its link stops working."""
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+
+
+# Records at most this often that a key was used, so busy clients do not write each call.
+API_KEY_LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def api_key_touch(*, api_key: ApiKey, now: datetime.datetime) -> None:
+    """Record that ``api_key`` was used ``now``, at most once a minute (a conditional
+    UPDATE, so concurrent requests write the row once)."""
+    stale = now - API_KEY_LAST_USED_RESOLUTION
+    if api_key.last_used_at is None or api_key.last_used_at < stale:
+        ApiKey.objects.filter(pk=api_key.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
+        ).update(last_used_at=now)

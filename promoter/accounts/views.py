@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from promoter.accounts.forms import FirstRunForm, SignupForm
-from promoter.accounts.models import User
+from promoter.accounts.selectors import user_by_email, users_exist
 from promoter.accounts.services import invitation_accept, invitation_from_token, user_create
 from promoter.actions.projects import project_create
 from promoter.core.errors import ApplicationError
@@ -27,7 +27,7 @@ def _apply_error(form: object, exc: ApplicationError) -> None:
 @require_http_methods(["GET", "POST"])
 def first_run(request: HttpRequest) -> HttpResponse:
     """Create the first user and their project; exists only while there is no user at all."""
-    if User.objects.exists():
+    if users_exist():
         raise Http404("Promoter is already set up")
     form = FirstRunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -60,14 +60,14 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             request, "accounts/invitation_invalid.html", {"detail": exc.detail}, status=404
         )
     user = request.user if request.user.is_authenticated else None
-    if user is not None and not invitation.may_be_accepted_by(user):  # type: ignore[arg-type]
+    if user is not None and not invitation.may_be_accepted_by(user):
         return render(
             request,
             "accounts/invitation_wrong_account.html",
             {"invitation": invitation, "user": user},
             status=403,
         )
-    existing = User.objects.filter(email__iexact=invitation.email).first()
+    existing = user_by_email(email=invitation.email)
     if user is None and existing is not None:
         messages.info(request, "Log in to accept the invitation.")
         return redirect(f"{reverse('login')}?next={request.path}")
@@ -85,7 +85,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                         name=form.cleaned_data["name"],
                     )
                     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                invitation_accept(invitation=invitation, user=user)  # type: ignore[arg-type]
+                invitation_accept(invitation=invitation, user=user)
         except ApplicationError as exc:
             if form is not None and exc.fields:
                 _apply_error(form, exc)

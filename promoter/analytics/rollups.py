@@ -403,7 +403,7 @@ def prune(
             f"  GROUP BY {week_group} HAVING {empty})",
             [project_id, *weeks, project_id, *weeks],
         )
-        return pruned + cursor.rowcount
+        return int(pruned + cursor.rowcount)
 
 
 def _aware(value: Any) -> datetime.datetime:

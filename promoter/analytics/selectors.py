@@ -46,9 +46,10 @@ from promoter.core.jsonkeys import HasKey, JSONLiteral, KeyText, KeyValue
 from promoter.core.replica import read_alias, replica_reads
 from promoter.core.zones import zone
 from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
+from promoter.responses.selectors import tag_by_name
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.models import Survey
-from promoter.surveys.scales import category_scores
+from promoter.surveys.scales import KINDS, category_scores
 from promoter.text.sentiment import NEUTRAL_BAND
 
 BUCKETS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
@@ -174,6 +175,53 @@ def responses_for(*, project: Project, flt: ResponseFilter) -> QuerySet[Response
     if flt.sentiments:
         qs = qs.filter(sentiment_q(flt.sentiments))
     return qs
+
+
+def responses_listed(
+    *,
+    project: Project,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+    updated_since: datetime.datetime | None = None,
+    survey: Survey | None = None,
+    categories: Sequence[str] = (),
+    score: int | None = None,
+    tag: str | None = None,
+    has_comment: bool | None = None,
+    sentiments: Sequence[str] = (),
+    conditions: Sequence[Condition] = (),
+) -> QuerySet[Response]:
+    """Return the counted responses of ``project`` an API client lists: of every survey (or
+    ``survey``), narrowed by each filter given (``tag`` by name, any letter case). Raise
+    ValueError for an unknown sentiment."""
+    qs = Response.objects.filter(project=project, excluded=False)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    if updated_since:
+        qs = qs.filter(updated_at__gte=updated_since)
+    if survey is not None:
+        qs = qs.filter(survey=survey)
+    if categories:
+        by_kind = Response.objects.none()
+        for kind in KINDS:
+            by_kind = by_kind | qs.filter(survey__kind=kind).filter(category_q(kind, categories))
+        qs = by_kind
+    if score is not None:
+        qs = qs.filter(score=score)
+    if tag:
+        found = tag_by_name(project=project, name=tag)
+        qs = qs.filter(response_tags__tag=found) if found else qs.none()
+    if has_comment is True:
+        qs = qs.exclude(comment="")
+    elif has_comment is False:
+        qs = qs.filter(comment="")
+    if sentiments:
+        qs = qs.filter(sentiment_q(sentiments))
+    for condition in conditions:
+        qs = qs.filter(condition_q(condition))
+    return qs.select_related("survey", "end_user")
 
 
 def sentiment_q(labels: Sequence[str]) -> Q:
@@ -565,7 +613,7 @@ def _fetch(query: QuerySet[Any]) -> list[tuple[Any, ...]]:
     sql, params = query.query.get_compiler(using=alias).as_sql()
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return list(cursor.fetchall())
 
 
 @replica_reads

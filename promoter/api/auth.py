@@ -4,24 +4,21 @@ Basic with the key as the user name (what Zapier's "API key" authentication send
 from __future__ import annotations
 
 import base64
-import datetime
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from promoter.accounts.models import ApiKey
-from promoter.accounts.services import api_key_authenticate
+from promoter.accounts.services import api_key_authenticate, api_key_touch
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import text_problem
 
-LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -58,16 +55,6 @@ def authenticate(request: HttpRequest) -> ApiKey:
     _rate_limit(api_key)
     request.api_key_used = api_key  # type: ignore[attr-defined]
     return api_key
-
-
-def api_key_touch(*, api_key: ApiKey, now: datetime.datetime) -> None:
-    """Record that ``api_key`` was used ``now``, at most once a minute (a conditional
-    UPDATE, so concurrent requests write the row once)."""
-    stale = now - LAST_USED_RESOLUTION
-    if api_key.last_used_at is None or api_key.last_used_at < stale:
-        ApiKey.objects.filter(pk=api_key.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
-        ).update(last_used_at=now)
 
 
 class LastUsedMiddleware:

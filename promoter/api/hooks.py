@@ -11,17 +11,19 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from promoter import access
 from promoter.accounts.models import ApiKey
 from promoter.api import schemas as s
 from promoter.api.people import ERRORS
 from promoter.core.errors import ApplicationError
 from promoter.integrations import payload
 from promoter.integrations.destinations import destination_create, destination_delete, rule_create
-from promoter.integrations.models import Destination, Event, Kind
+from promoter.integrations.models import Destination, Kind
 from promoter.integrations.outbox import sample_response
-from promoter.integrations.selectors import destination_get_in_project
+from promoter.integrations.selectors import hooks_for_project
 from promoter.integrations.transport import Message
-from promoter.responses.models import Response, ResponseTag, Tag
+from promoter.responses.models import Tag
+from promoter.responses.selectors import latest_response, tags_of_response
 
 router = Router(tags=["hooks"])
 
@@ -80,8 +82,7 @@ def subscribe(request: HttpRequest, payload_in: s.HookIn) -> Status[dict[str, An
 
 @router.get("/hooks", response={200: list[s.HookOut], **ERRORS}, summary="List the subscriptions")
 def hooks(request: HttpRequest) -> list[dict[str, Any]]:
-    found = Destination.objects.filter(project=_key(request).project, via_api=True)
-    return [_out(d) for d in found.prefetch_related("rules").order_by("created_at", "pk")]
+    return [_out(d) for d in hooks_for_project(project=_key(request).project)]
 
 
 @router.get(
@@ -91,21 +92,13 @@ def hooks(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def sample(request: HttpRequest, event: s.HookEvent = "response.created") -> list[dict[str, Any]]:
     project = _key(request).project
-    latest = (
-        Response.objects.filter(project=project, excluded=False)
-        .select_related("survey", "survey__project", "end_user")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    latest = latest_response(project=project)
     if latest is None:
         response, tags = sample_response(project), []
     else:
-        response = latest
-        tags = [
-            link.tag for link in ResponseTag.objects.filter(response=latest).select_related("tag")
-        ]
+        response, tags = latest, tags_of_response(response=latest)
     # A tagged event names the tag just added: the response's first, or an example.
-    tag = (tags[0] if tags else Tag(name="Pricing")) if event == Event.TAGGED else None
+    tag = (tags[0] if tags else Tag(name="Pricing")) if event == "response.tagged" else None
     message = Message(
         id="sample", event=event, response=response, tags=tags, tag=tag, test=latest is None
     )
@@ -114,10 +107,6 @@ def sample(request: HttpRequest, event: s.HookEvent = "response.created") -> lis
 
 @router.delete("/hooks/{hook_id}", response={204: None, **ERRORS}, summary="Unsubscribe")
 def unsubscribe(request: HttpRequest, hook_id: str) -> Status[None]:
-    destination = destination_get_in_project(project=_key(request).project, public_id=hook_id)
-    if not destination.via_api:
-        from django.http import Http404
-
-        raise Http404("No such hook.")
+    destination = access.hook_get_in_project(project=_key(request).project, public_id=hook_id)
     destination_delete(destination=destination)
     return Status(204, None)

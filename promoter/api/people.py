@@ -4,14 +4,14 @@ e-mail), change, and erase. ``{person}`` is Promoter's id, ``id:<your id>`` or
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from promoter import access
 from promoter.accounts.models import ApiKey
 from promoter.actions.erasure import person_erase
 from promoter.api import schemas as s
@@ -19,6 +19,7 @@ from promoter.api.pagination import link_header, paginate
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import check_storable
 from promoter.people.models import EndUser
+from promoter.people.selectors import people_for_project
 from promoter.people.services import Identity, end_user_update, end_user_upsert
 
 router = Router(tags=["people"])
@@ -47,20 +48,8 @@ def key_of(request: HttpRequest) -> ApiKey:
 
 def person_by_ref(*, api_key: ApiKey, ref: str) -> EndUser:
     """Return the person ``ref`` names in the key's project; 404 for anyone else."""
-    check_storable(ref, "person")  # a NUL would be a database error, not a miss
-    people = EndUser.objects.filter(project=api_key.project)
-    if ref.startswith("email:"):
-        found = people.filter(email__iexact=ref.removeprefix("email:")).first()
-    elif ref.startswith("id:"):
-        found = people.filter(external_id=ref.removeprefix("id:")).first()
-    else:
-        try:
-            found = people.filter(public_id=uuid.UUID(ref)).first()
-        except ValueError:
-            found = None
-    if found is None:
-        raise Http404("No such person.")
-    return found
+    check_storable(ref, "person")  # a NUL is refused input (400), not a miss
+    return access.person_get_in_project(project=api_key.project, ref=ref)
 
 
 def person_out(person: EndUser) -> dict[str, Any]:
@@ -89,11 +78,9 @@ class PeopleFilters(Schema):
 def people(
     request: HttpRequest, response: HttpResponse, filters: Query[PeopleFilters]
 ) -> dict[str, Any]:
-    qs = EndUser.objects.filter(project=key_of(request).project)
-    if filters.email:
-        qs = qs.filter(email__iexact=filters.email)
-    if filters.external_id:
-        qs = qs.filter(external_id=filters.external_id)
+    qs = people_for_project(
+        project=key_of(request).project, email=filters.email, external_id=filters.external_id
+    )
     page = paginate(qs, cursor=filters.cursor, limit=filters.limit)
     link = link_header(request, page)
     if link:
@@ -129,11 +116,8 @@ def person_upsert(request: HttpRequest, payload: s.PersonIn) -> Status[dict[str,
                 code="invalid", detail="Not an e-mail address.", fields={"email": "invalid"}
             ) from None
     project = key_of(request).project
-    people = EndUser.objects.filter(project=project)
-    if payload.external_id:
-        existed = people.filter(external_id=payload.external_id).exists()
-    else:
-        existed = people.filter(email__iexact=payload.email or "").exists()
+    ref = f"id:{payload.external_id}" if payload.external_id else f"email:{payload.email}"
+    existed = access.person_find_in_project(project=project, ref=ref) is not None
     person = end_user_upsert(
         project=project,
         identity=Identity(

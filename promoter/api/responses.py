@@ -8,13 +8,14 @@ import uuid
 from typing import Any, Literal
 
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
+from promoter import access
 from promoter.actions.responses import response_change, response_record
 from promoter.analytics.filters import conditions_parse
-from promoter.analytics.selectors import category_q, condition_q, sentiment_q
+from promoter.analytics.selectors import responses_listed
 from promoter.api import schemas as s
 from promoter.api.pagination import link_header, paginate
 from promoter.api.people import ERRORS, key_of
@@ -25,10 +26,9 @@ from promoter.integrations.routing import response_event
 from promoter.people.services import Identity
 from promoter.responses import services as responses
 from promoter.responses import triage
-from promoter.responses.models import Channel, Decline, Response, ResponseTag, Tag
-from promoter.responses.selectors import tag_by_name
+from promoter.responses.models import Channel, Response, Tag
+from promoter.responses.selectors import declines_listed, tag_by_name, tag_names_of
 from promoter.responses.serializers import response_fields
-from promoter.surveys.models import Survey
 from promoter.surveys.scales import CATEGORIES
 
 router = Router(tags=["responses"])
@@ -45,34 +45,7 @@ def response_out(r: Response, tags: list[str]) -> dict[str, Any]:
     return {**fields, "person": _ref(fields["person"])}
 
 
-def _tags_of(rows: list[Response]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {r.pk: [] for r in rows}
-    for link in ResponseTag.objects.filter(response__in=rows).select_related("tag"):
-        found[link.response_id].append(link.tag.name)
-    return found
-
-
-def _survey(project: Any, survey_id: uuid.UUID) -> Survey:
-    survey = Survey.objects.filter(project=project, public_id=survey_id).first()
-    if survey is None:
-        raise ApplicationError(
-            code="not_found", detail="No such survey.", fields={"survey": "unknown"}, status=404
-        )
-    return survey
-
-
-def _response(project: Any, response_id: uuid.UUID) -> Response:
-    found = (
-        Response.objects.select_related("survey", "end_user", "project")
-        .filter(project=project, public_id=response_id)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such response.")
-    return found
-
-
-class ResponseFilters(s.Schema):
+class ResponseFilters(Schema):
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
     updated_since: datetime.datetime | None = None
@@ -97,62 +70,46 @@ def responses_list(
     request: HttpRequest, response: HttpResponse, filters: Query[ResponseFilters]
 ) -> dict[str, Any]:
     project = key_of(request).project
-    qs = Response.objects.filter(project=project, excluded=False)
-    if filters.since:
-        qs = qs.filter(created_at__gte=filters.since)
-    if filters.until:
-        qs = qs.filter(created_at__lt=filters.until)
-    if filters.updated_since:
-        qs = qs.filter(updated_at__gte=filters.updated_since)
-    if filters.survey:
-        qs = qs.filter(survey=_survey(project, filters.survey))
-    if filters.category:
-        unknown = [c for c in filters.category if c not in CATEGORIES]
-        if unknown:
-            raise ApplicationError(
-                code="invalid",
-                detail=f"Unknown category {unknown[0]!r}.",
-                fields={"category": "promoter, passive or detractor"},
-            )
-        by_kind = Response.objects.none()
-        for kind in ("nps", "csat", "ces"):
-            by_kind = by_kind | qs.filter(survey__kind=kind).filter(
-                category_q(kind, filters.category)
-            )
-        qs = by_kind
-    if filters.score is not None:
-        qs = qs.filter(score=filters.score)
-    if filters.tag:
-        tag = tag_by_name(project=project, name=filters.tag)
-        qs = qs.filter(response_tags__tag=tag) if tag else qs.none()
-    if filters.has_comment is True:
-        qs = qs.exclude(comment="")
-    elif filters.has_comment is False:
-        qs = qs.filter(comment="")
-    if filters.sentiment:
-        try:
-            qs = qs.filter(sentiment_q(filters.sentiment))
-        except ValueError as exc:
-            raise ApplicationError(
-                code="invalid",
-                detail=str(exc),
-                fields={"sentiment": "positive, neutral or negative"},
-            ) from None
+    unknown = [c for c in filters.category if c not in CATEGORIES]
+    if unknown:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"Unknown category {unknown[0]!r}.",
+            fields={"category": "promoter, passive or detractor"},
+        )
     try:
         conditions = conditions_parse(filters.where)
     except ValueError as exc:
         raise ApplicationError(
             code="invalid", detail=f"{exc}.", fields={"where": "malformed"}
         ) from None
-    for condition in conditions:
-        qs = qs.filter(condition_q(condition))
+    try:
+        qs = responses_listed(
+            project=project,
+            since=filters.since,
+            until=filters.until,
+            updated_since=filters.updated_since,
+            survey=access.survey_get_in_project(project=project, public_id=filters.survey)
+            if filters.survey
+            else None,
+            categories=filters.category,
+            score=filters.score,
+            tag=filters.tag,
+            has_comment=filters.has_comment,
+            sentiments=filters.sentiment,
+            conditions=conditions,
+        )
+    except ValueError as exc:  # an unknown sentiment
+        raise ApplicationError(
+            code="invalid", detail=str(exc), fields={"sentiment": "positive, neutral or negative"}
+        ) from None
     page = paginate(
         qs.select_related("survey", "end_user"), cursor=filters.cursor, limit=filters.limit
     )
     link = link_header(request, page)
     if link:
         response["Link"] = link
-    tags = _tags_of(page.items)
+    tags = tag_names_of(page.items)
     return {
         "items": [response_out(r, tags[r.pk]) for r in page.items],
         "next_cursor": page.next_cursor,
@@ -163,8 +120,8 @@ def responses_list(
     "/responses/{response_id}", response={200: s.ResponseOut, **ERRORS}, summary="Get a response"
 )
 def response_get(request: HttpRequest, response_id: uuid.UUID) -> dict[str, Any]:
-    found = _response(key_of(request).project, response_id)
-    return response_out(found, _tags_of([found])[found.pk])
+    found = access.response_get_in_project(project=key_of(request).project, public_id=response_id)
+    return response_out(found, tag_names_of([found])[found.pk])
 
 
 @router.post(
@@ -174,7 +131,7 @@ def response_get(request: HttpRequest, response_id: uuid.UUID) -> dict[str, Any]
 )
 def response_create(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, Any]]:
     project = key_of(request).project
-    survey = _survey(project, payload.survey)
+    survey = access.survey_get_in_project(project=project, public_id=payload.survey)
     person = None
     if payload.person is not None:
         if not payload.person.external_id and not payload.person.email:
@@ -196,8 +153,8 @@ def response_create(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[
         created_at=payload.created_at,
         public_id=payload.id,
     )
-    stored = _response(project, stored.public_id)
-    return Status(201 if created else 200, response_out(stored, _tags_of([stored])[stored.pk]))
+    stored = access.response_get_in_project(project=project, public_id=stored.public_id)
+    return Status(201 if created else 200, response_out(stored, tag_names_of([stored])[stored.pk]))
 
 
 @router.patch(
@@ -209,7 +166,7 @@ def response_patch(
     request: HttpRequest, response_id: uuid.UUID, payload: s.ResponsePatch
 ) -> dict[str, Any]:
     project = key_of(request).project
-    found = _response(project, response_id)
+    found = access.response_get_in_project(project=project, public_id=response_id)
     with transaction.atomic():
         if payload.comment is not None:
             response_change(response=found, comment=payload.comment)
@@ -223,11 +180,11 @@ def response_patch(
             tag_found: Tag | None = tag_by_name(project=project, name=name)
             if tag_found is not None:
                 responses.response_tag_remove(response=found, tag=tag_found)
-    found = _response(project, response_id)
-    return response_out(found, _tags_of([found])[found.pk])
+    found = access.response_get_in_project(project=project, public_id=response_id)
+    return response_out(found, tag_names_of([found])[found.pk])
 
 
-class DeclineFilters(s.Schema):
+class DeclineFilters(Schema):
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
     cursor: str | None = None
@@ -243,11 +200,7 @@ class DeclineFilters(s.Schema):
 def declines(
     request: HttpRequest, response: HttpResponse, filters: Query[DeclineFilters]
 ) -> dict[str, Any]:
-    qs = Decline.objects.filter(project=key_of(request).project)
-    if filters.since:
-        qs = qs.filter(created_at__gte=filters.since)
-    if filters.until:
-        qs = qs.filter(created_at__lt=filters.until)
+    qs = declines_listed(project=key_of(request).project, since=filters.since, until=filters.until)
     page = paginate(
         qs.select_related("survey", "end_user"), cursor=filters.cursor, limit=filters.limit
     )

@@ -7,10 +7,11 @@ import datetime
 import uuid
 from typing import Any, Literal
 
-from django.http import Http404, HttpRequest
-from ninja import Query, Router
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
 from pydantic import field_validator
 
+from promoter import access
 from promoter.analytics import metrics
 from promoter.analytics.figures import overview_figure
 from promoter.analytics.filters import conditions_parse
@@ -21,6 +22,7 @@ from promoter.core.errors import ApplicationError
 from promoter.core.inputs import utc
 from promoter.responses.selectors import tags_for_project
 from promoter.surveys.models import Survey
+from promoter.surveys.selectors import survey_first_of_kind, surveys_for_project
 from promoter.surveys.services import survey_update
 
 # The window a metrics query may name: a date outside it is a mistake, not a period.
@@ -47,16 +49,12 @@ def survey_out(survey: Survey) -> dict[str, Any]:
 
 
 def _survey(request: HttpRequest, survey_id: uuid.UUID) -> Survey:
-    found = Survey.objects.filter(project=key_of(request).project, public_id=survey_id).first()
-    if found is None:
-        raise Http404("No such survey.")
-    return found
+    return access.survey_get_in_project(project=key_of(request).project, public_id=survey_id)
 
 
 @router.get("/surveys", response={200: list[s.SurveyOut], **ERRORS}, summary="List surveys")
 def surveys(request: HttpRequest) -> list[dict[str, Any]]:
-    found = Survey.objects.filter(project=key_of(request).project).order_by("created_at", "pk")
-    return [survey_out(x) for x in found]
+    return [survey_out(x) for x in surveys_for_project(project=key_of(request).project)]
 
 
 @router.get("/surveys/{survey_id}", response={200: s.SurveyOut, **ERRORS}, summary="Get a survey")
@@ -92,7 +90,7 @@ def tags(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-class MetricsQuery(s.Schema):
+class MetricsQuery(Schema):
     survey: uuid.UUID | None = None
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
@@ -132,9 +130,9 @@ def metrics_get(request: HttpRequest, query: Query[MetricsQuery]) -> dict[str, A
     if query.survey is not None:
         survey = _survey(request, query.survey)
     else:
-        first = project.surveys.filter(kind="nps").order_by("created_at", "pk").first()
+        first = survey_first_of_kind(project=project, kind="nps")
         if first is None:
-            raise Http404("No survey.")
+            raise access.NotFound("survey")
         survey = first
     try:
         conditions = conditions_parse(query.where)

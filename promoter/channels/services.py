@@ -39,6 +39,7 @@ from promoter.channels.models import (
     InvitationSource,
     InvitationStatus,
 )
+from promoter.channels.selectors import invitation_sent_since
 from promoter.core.errors import ApplicationError
 from promoter.core.zones import zone
 from promoter.people.models import EndUser
@@ -210,6 +211,27 @@ def _send_on_commit(invitation_id: int) -> None:
             logger.exception("invitation.enqueue_failed", extra={"invitation": invitation_id})
 
     transaction.on_commit(enqueue)
+
+
+def invitation_sent_before_promoter(
+    *, project: Project, survey: Survey, person: EndUser, at: datetime.datetime
+) -> Invitation | None:
+    """Record an invitation sent before Promoter (Delighted's ``last_sent_at``), so the
+    throttles count it, once: nothing when one was sent at or after ``at``, or ``at`` is in
+    the future."""
+    if invitation_sent_since(person_id=person.pk, since=at) or at > timezone.now():
+        return None
+    return Invitation.objects.create(
+        project=project,
+        survey=survey,
+        end_user=person,
+        source=InvitationSource.API,
+        status=InvitationStatus.SENT,
+        reason="sent before Promoter (last_sent_at)",
+        scheduled_at=at,
+        sent_at=at,
+        created_at=at,
+    )
 
 
 def invitations_cancel(*, end_user: EndUser, survey: Survey | None = None) -> int:

@@ -12,6 +12,7 @@ answer page records the score by a POST, sent by the page itself when a browser 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import time
@@ -30,7 +31,14 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from promoter.channels import links, services
+from promoter.access import (
+    NotFound,
+    email_invitation_get_by_token,
+    link_survey_get,
+    response_get_in_project,
+    response_get_in_survey,
+)
+from promoter.channels import services
 from promoter.channels.models import Invitation
 from promoter.core.clients import client_scope
 from promoter.core.errors import ApplicationError
@@ -121,14 +129,20 @@ def _email(request: HttpRequest) -> str:
 
 
 def _invitation(token: str) -> Invitation | None:
-    public_id = links.invitation_id_from(token)
-    if public_id is None:
+    try:
+        return email_invitation_get_by_token(token=token)
+    except NotFound:
         return None
-    return (
-        Invitation.objects.select_related("survey", "project", "end_user")
-        .filter(public_id=public_id)
-        .first()
-    )
+
+
+def _invitation_response(invitation: Invitation) -> Response | None:
+    """Return the response the invitation's links recorded, if one was."""
+    try:
+        return response_get_in_project(
+            project=invitation.project, public_id=services.response_id_for(invitation)
+        )
+    except NotFound:
+        return None
 
 
 def _texts(survey: Survey, locale: str) -> dict[str, Any]:
@@ -244,7 +258,7 @@ def email_answer_page(request: HttpRequest, token: str) -> HttpResponse:
     survey = invitation.survey
     if _closed(survey, Channel.EMAIL):
         return _closed_page(request)
-    response = Response.objects.filter(public_id=services.response_id_for(invitation)).first()
+    response = _invitation_response(invitation)
     if request.method == "POST":
         score = _score(request.POST.get("score", ""), survey)
         error = ""
@@ -325,13 +339,10 @@ def _link_survey(survey_id: str) -> Survey | None:
     """Return the survey of a public link while it takes answers there (active, with the
     link channel on), else None."""
     try:
-        public_id = uuid.UUID(survey_id)
-    except ValueError:
+        survey = link_survey_get(public_id=survey_id)
+    except NotFound:
         return None
-    survey = (
-        Survey.objects.select_related("project").filter(public_id=public_id, is_active=True).first()
-    )
-    return None if survey is None or _closed(survey, Channel.LINK) else survey
+    return None if _closed(survey, Channel.LINK) else survey
 
 
 def _link_closed(request: HttpRequest) -> HttpResponse:
@@ -396,11 +407,10 @@ def link_survey_comment(request: HttpRequest, survey_id: str, token: str) -> Htt
         response_id = uuid.UUID(hex=signing.Signer(salt=RESPONSE_SALT).unsign(token))
     except (signing.BadSignature, ValueError):
         response_id = None
-    response = (
-        Response.objects.filter(public_id=response_id, survey=survey).first()
-        if survey is not None and response_id is not None
-        else None
-    )
+    response = None
+    if survey is not None and response_id is not None:
+        with contextlib.suppress(NotFound):
+            response = response_get_in_survey(survey=survey, public_id=response_id)
     if survey is None or response is None:
         return _invalid(request, why="This link is not valid: it may have been altered.")
     locale = response.locale

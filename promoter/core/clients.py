@@ -15,10 +15,11 @@ def client_address(request: HttpRequest) -> str:
     client (each trusted proxy appends the address it saw); anything left of it is spoofable.
     """
     proxies: int = settings.TRUSTED_PROXY_COUNT
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    remote = str(request.META.get("REMOTE_ADDR", "") or "unknown")
     if proxies <= 0:
         return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h]
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    hops = [h.strip() for h in forwarded.split(",") if h]
     if len(hops) >= proxies:
         return hops[-proxies]
     return hops[0] if hops else remote

@@ -7,6 +7,7 @@ filter state, call them and render.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import json
@@ -20,7 +21,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from promoter.accounts.access import membership_get_for_user
+from promoter.access import NotFound, membership_get_for_user, response_position_in_project
 from promoter.analytics import metrics
 from promoter.analytics.figures import overview_figure
 from promoter.analytics.filters import WHERE_MAX_CONDITIONS, parse_where
@@ -352,13 +353,9 @@ def _poll(
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.UTC)
     cursor = None
-    after_id = _uuid(after) if after else None
-    if after_id is not None:
-        cursor = (
-            Response.objects.filter(project=project, public_id=after_id)
-            .values_list("created_at", "id")
-            .first()
-        )
+    if after:
+        with contextlib.suppress(NotFound):
+            cursor = response_position_in_project(project=project, public_id=after)
     if cursor is not None:
         newer = Q(created_at__gt=cursor[0]) | Q(created_at=cursor[0], id__gt=cursor[1])
     else:
@@ -368,15 +365,6 @@ def _poll(
         qs.filter(updated_at__gt=moment).exclude(newer).exclude(pk__in=[c.pk for c in cards])[:50]
     )
     return cards, updated, now
-
-
-def _uuid(value: str) -> str | None:
-    import uuid
-
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
 
 
 class _Echo:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from promoter.accounts.access import membership_get_for_user
-from promoter.accounts.models import ApiKey, Role
+from promoter.access import api_key_get_in_project, membership_get_for_user
+from promoter.accounts.models import Role
 from promoter.accounts.services import api_key_create, api_key_revoke
 
 NEW_KEY = "promoter.new_api_key"
@@ -35,16 +35,8 @@ def apikey_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def apikey_revoke(request: HttpRequest, slug: str, key_id: str) -> HttpResponse:
-    import uuid
-
     membership = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
-    try:
-        public_id = uuid.UUID(key_id)
-    except ValueError:
-        raise Http404("No such key.") from None
-    key = ApiKey.objects.filter(project=membership.project, public_id=public_id).first()
-    if key is None:
-        raise Http404("No such key.")
+    key = api_key_get_in_project(project=membership.project, public_id=key_id)
     api_key_revoke(api_key=key)
     messages.success(request, f"Revoked {key.name!r}: it stops working at once.")
     return redirect("project-settings", slug=slug)

@@ -18,20 +18,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from promoter.accounts.access import membership_get_for_user
+from promoter.access import (
+    destination_get_in_project,
+    membership_get_for_user,
+    rule_get_in_project,
+    tags_in_project,
+)
 from promoter.accounts.models import Role
 from promoter.analytics.filters import parse_where
 from promoter.core.errors import ApplicationError
 from promoter.integrations import destinations, routing
 from promoter.integrations.models import ROUTED_EVENTS, DeliveryStatus, Destination, Event, Kind
 from promoter.integrations.registry import TRANSPORTS, enabled_kinds
-from promoter.integrations.selectors import (
-    delivery_log,
-    destination_get_in_project,
-    destinations_for_project,
-    rule_get_in_project,
-)
-from promoter.responses.models import Tag
+from promoter.integrations.selectors import delivery_log, destinations_for_project
 from promoter.responses.selectors import tags_for_project
 from promoter.surveys.models import SurveyKind
 
@@ -255,7 +254,7 @@ def rule_create(request: HttpRequest, slug: str, destination_id: str) -> HttpRes
                     fields={"conditions": "malformed"},
                 )
             conditions.append(condition)
-        tags = list(Tag.objects.filter(project=project, public_id__in=_uuids(post.getlist("tags"))))
+        tags = tags_in_project(project=project, public_ids=post.getlist("tags"))
         destinations.rule_create(
             destination=destination,
             events=post.getlist("events"),
@@ -272,18 +271,6 @@ def rule_create(request: HttpRequest, slug: str, destination_id: str) -> HttpRes
     else:
         messages.success(request, f"Rule added: matching responses now go to {destination}.")
     return _to_page(slug)
-
-
-def _uuids(values: list[str]) -> list[str]:
-    import uuid
-
-    valid = []
-    for value in values:
-        try:
-            valid.append(str(uuid.UUID(value)))
-        except ValueError:
-            continue
-    return valid
 
 
 @login_required

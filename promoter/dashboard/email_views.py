@@ -13,13 +13,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from promoter.accounts.access import membership_get_for_user, survey_get_in_project
+from promoter.access import (
+    autopilot_get_in_project,
+    membership_get_for_user,
+    person_find_in_project,
+    survey_get_in_project,
+)
 from promoter.accounts.models import Membership, Role
 from promoter.channels import people_csv, services
-from promoter.channels.models import Autopilot, AutopilotMember, Invitation, InvitationSource
+from promoter.channels.models import InvitationSource
+from promoter.channels.selectors import (
+    autopilot_members_count,
+    autopilots_by_survey,
+    invitations_latest,
+)
 from promoter.core.errors import ApplicationError
-from promoter.people.models import EndUser
 from promoter.people.services import Identity
+from promoter.surveys.selectors import surveys_for_project
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -42,16 +52,13 @@ def _render(
     """Render the page; ``sent`` refills the send form (what was pasted stays when it was
     refused), ``send_error`` says why it was."""
     project = membership.project
-    surveys = list(project.surveys.order_by("created_at", "pk"))
-    autopilots = {a.survey_id: a for a in Autopilot.objects.filter(project=project)}
-    members = {}
-    for autopilot in autopilots.values():
-        members[autopilot.survey_id] = autopilot.members.count()
-    invitations = (
-        Invitation.objects.filter(project=project)
-        .select_related("survey", "end_user", "response")
-        .order_by("-created_at", "-pk")[:100]
-    )
+    surveys = surveys_for_project(project=project)
+    autopilots = autopilots_by_survey(project=project)
+    members = {
+        survey_pk: autopilot_members_count(autopilot=autopilot)
+        for survey_pk, autopilot in autopilots.items()
+    }
+    invitations = invitations_latest(project=project)
     rows = [
         {
             "survey": s,
@@ -167,7 +174,7 @@ def autopilot_members(request: HttpRequest, slug: str, survey_id: str) -> HttpRe
     membership = membership_get_for_user(user=request.user, slug=slug, role=Role.ADMIN)
     project = membership.project
     survey = survey_get_in_project(project=project, public_id=survey_id)
-    autopilot = Autopilot.objects.filter(survey=survey).first()
+    autopilot = autopilot_get_in_project(project=project, survey=survey)
     if autopilot is None:
         messages.error(request, "Turn autopilot on for this survey first.")
         return _page(slug)
@@ -179,7 +186,7 @@ def autopilot_members(request: HttpRequest, slug: str, survey_id: str) -> HttpRe
     if request.POST.get("action") == "remove":
         removed = 0
         for row in rows:
-            person = EndUser.objects.filter(project=project, email__iexact=row.email).first()
+            person = person_find_in_project(project=project, ref=f"email:{row.email}")
             if person is not None:
                 removed += services.autopilot_member_remove(autopilot=autopilot, end_user=person)
         messages.success(request, f"Removed {removed} people from autopilot.")
@@ -190,6 +197,6 @@ def autopilot_members(request: HttpRequest, slug: str, survey_id: str) -> HttpRe
             identity=Identity(email=row.email, external_id=row.external_id or None, name=row.name),
             properties=row.properties,
         )
-    total = AutopilotMember.objects.filter(autopilot=autopilot).count()
+    total = autopilot_members_count(autopilot=autopilot)
     messages.success(request, f"Autopilot now has {total} people; new ones are surveyed soon.")
     return _page(slug)

@@ -17,13 +17,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from promoter.accounts.access import membership_get_for_user
+from promoter.access import (
+    NotFound,
+    member_user_in_project,
+    membership_get_for_user,
+    response_get_in_project,
+)
 from promoter.accounts.models import Role, User
+from promoter.accounts.selectors import users_for_project
 from promoter.actions.erasure import person_erase as erase
 from promoter.core.errors import ApplicationError
 from promoter.responses import triage
 from promoter.responses.models import Response, Status
-from promoter.responses.selectors import response_get_in_project
+from promoter.responses.selectors import response_for_page
 
 INBOX_PAGE = 50
 
@@ -33,24 +39,17 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def _members(project: Any) -> list[User]:
-    return list(User.objects.filter(memberships__project=project).order_by("first_name", "email"))
-
-
 def _response_page(request: HttpRequest, slug: str, response_id: str, **extra: Any) -> HttpResponse:
     membership = membership_get_for_user(user=request.user, slug=slug)
     project = membership.project
-    response = response_get_in_project(project=project, public_id=response_id)
-    response = (
-        Response.objects.select_related("survey", "end_user", "assignee")
-        .prefetch_related("response_tags__tag")
-        .get(pk=response.pk)
+    response = response_for_page(
+        response=response_get_in_project(project=project, public_id=response_id)
     )
     can_act = membership.has_role(Role.MEMBER)
     subject, body = triage.reply_template(response=response, author=_user(request))
     notes = {str(n.public_id): n for n in response.notes.select_related("author")}
     replies = {str(r.public_id): r for r in response.replies.select_related("author")}
-    members = _members(project)
+    members = users_for_project(project=project)
     # A teammate is named the one way the page names them everywhere (User.__str__: their
     # name, else their address); an assignment recorded their address, which may be gone.
     by_email = {member.email.lower(): member for member in members}
@@ -140,11 +139,9 @@ def response_assign(request: HttpRequest, slug: str, response_id: str) -> HttpRe
     chosen = request.POST.get("assignee", "")
     assignee = None
     if chosen:
-        assignee = User.objects.filter(
-            public_id__in=[chosen] if _is_uuid(chosen) else [],
-            memberships__project=membership.project,
-        ).first()
-        if assignee is None:
+        try:
+            assignee = member_user_in_project(project=membership.project, user_public_id=chosen)
+        except NotFound:
             messages.error(request, "Assign to a member of this project.")
             return _back(slug, response)
     triage.response_assign(response=response, assignee=assignee, actor=_user(request))
@@ -208,7 +205,7 @@ def followup(request: HttpRequest, slug: str) -> HttpResponse:
         "cards": list(page.object_list),
         "counts": triage.followup_counts(project=project),
         "who": who,
-        "members": _members(project),
+        "members": users_for_project(project=project),
         "can_act": membership.has_role(Role.MEMBER),
     }
     return render(request, "dashboard/followup.html", context)

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from promoter.accounts.access import membership_get_for_user, survey_get_in_project
+from promoter.access import membership_get_for_user, survey_get_in_project
 from promoter.accounts.models import Role
 from promoter.actions.imports import ALIASES, detected, import_rows, plan, read_table
 from promoter.core.errors import ApplicationError

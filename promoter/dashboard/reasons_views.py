@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from promoter.accounts.access import membership_get_for_user
+from promoter.access import membership_get_for_user
 from promoter.accounts.models import Role
 from promoter.analytics import metrics
 from promoter.analytics.selectors import histogram, histograms_by_tag, responses_for

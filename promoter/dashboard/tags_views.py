@@ -22,7 +22,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from promoter.accounts.access import membership_get_for_user, survey_get_in_project
+from promoter.access import (
+    autotag_rule_get_in_project,
+    membership_get_for_user,
+    response_get_in_project,
+    survey_get_in_project,
+    tag_get_in_project,
+)
 from promoter.accounts.models import Membership, Project, Role
 from promoter.actions.tags import tags_bulk_add
 from promoter.analytics import metrics
@@ -41,11 +47,9 @@ from promoter.integrations.routing import response_event
 from promoter.responses import services
 from promoter.responses.models import AutoTagRule, Response, Tag
 from promoter.responses.selectors import (
-    autotag_rule_get_in_project,
     autotag_rules_for_project,
-    response_get_in_project,
+    response_for_page,
     tag_by_name,
-    tag_get_in_project,
     tags_by_prefix,
 )
 
@@ -219,11 +223,7 @@ def tag_suggest(request: HttpRequest, slug: str) -> HttpResponse:
 def _editor(
     request: HttpRequest, membership: Membership, response: Response, **extra: Any
 ) -> HttpResponse:
-    fresh = (
-        Response.objects.select_related("survey")
-        .prefetch_related("response_tags__tag")
-        .get(pk=response.pk)
-    )
+    fresh = response_for_page(response=response)
     context = {"r": fresh, "project": membership.project, "membership": membership, **extra}
     return render(request, "dashboard/_tag_editor.html", context)
 

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from promoter.accounts.access import (
+from promoter.access import (
     invitation_get_in_project,
     membership_get_for_user,
     membership_get_in_project,
@@ -18,7 +18,13 @@ from promoter.accounts.access import (
     survey_get_for_user,
 )
 from promoter.accounts.forms import InviteForm, ProjectCreateForm, ProjectSettingsForm, RoleForm
-from promoter.accounts.models import Invitation, Membership, Role, User
+from promoter.accounts.models import Role
+from promoter.accounts.selectors import (
+    api_keys_for_project,
+    invitations_pending_for_project,
+    memberships_for_project,
+    users_exist,
+)
 from promoter.accounts.services import (
     invitation_create,
     invitation_revoke,
@@ -47,7 +53,7 @@ from promoter.surveys.services import survey_create, survey_update
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
-        if not User.objects.exists():
+        if not users_exist():
             return redirect("first-run")
         return redirect("login")
     memberships = projects_for_user(user=request.user)
@@ -94,7 +100,6 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
         project_update(project=project, **{f: form.cleaned_data[f] for f in form.Meta.fields})
         messages.success(request, "Settings saved.")
         return redirect("project-settings", slug=project.slug)
-    from promoter.accounts.models import ApiKey
     from promoter.dashboard.apikey_views import NEW_KEY
 
     context = {
@@ -102,7 +107,7 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
         "project": project,
         "form": form,
         "can_edit": can_edit,
-        "api_keys": list(ApiKey.objects.filter(project=project).order_by("-created_at")),
+        "api_keys": api_keys_for_project(project=project),
         "new_key": request.session.pop(NEW_KEY, None) if can_edit else None,
     }
     return render(request, "dashboard/settings.html", context)
@@ -136,12 +141,8 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "project": project,
             "form": form,
             "can_manage": membership.has_role(Role.ADMIN),
-            "members": Membership.objects.filter(project=project)
-            .select_related("user")
-            .order_by("user__email"),
-            "invitations": Invitation.objects.filter(
-                project=project, accepted_at__isnull=True
-            ).order_by("-created_at"),
+            "members": memberships_for_project(project=project),
+            "invitations": invitations_pending_for_project(project=project),
             "roles": Role.choices,
         },
     )

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from promoter.access import NotFound, demo_project_get
 from promoter.accounts.models import Project
 from promoter.demo.constants import DEMO_PROJECT_SLUG
 from promoter.ingest.widget import widget_url
@@ -93,12 +94,10 @@ DEMO_PEOPLE = (
 
 
 def _demo_project() -> Project:
-    project = Project.objects.filter(slug=DEMO_PROJECT_SLUG).first()
-    if project is None:
-        project = Project.objects.order_by("pk").first()
-    if project is None:
-        raise Http404("No project yet: run `promoter demo` first.")
-    return project
+    try:
+        return demo_project_get(slug=DEMO_PROJECT_SLUG)
+    except NotFound:
+        raise Http404("No project yet: run `promoter demo` first.") from None
 
 
 @require_GET

@@ -16,14 +16,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 from ninja import NinjaAPI, Status
 from ninja.renderers import JSONRenderer
 
+from promoter import access
 from promoter.accounts.models import Project
+from promoter.actions.eligibility import offer_claim
 from promoter.actions.responses import (
     decline_record,
     display_record,
@@ -47,7 +48,7 @@ from promoter.people.services import (
     end_user_upsert,
 )
 from promoter.responses.eligibility import Decision, candidate_surveys, decide, person_with_history
-from promoter.responses.models import Decline, Response
+from promoter.responses.models import Response
 from promoter.responses.selectors import ContactHistory
 from promoter.surveys.models import Survey
 from promoter.surveys.scales import THRESHOLDS, category_for
@@ -340,28 +341,13 @@ def _hold_until(survey: Survey, now: datetime.datetime) -> datetime.datetime | N
 def _offer_claim(
     person: EndUser, survey: Survey, now: datetime.datetime, history: ContactHistory
 ) -> datetime.datetime | None:
-    """Claim the offer of ``survey`` to ``person`` by one conditional UPDATE, so that of
-    several pages asking at the same moment (tabs, app processes) exactly one is offered it.
-    Return None when the claim is ours, else until when another page's offer holds them.
-
-    The hold (:func:`_hold_until`) is renewed by the display (:func:`_hold_while_shown`). A
-    dismissal ends it early, so the claim also checks that the decision did not miss one: a
-    page that read the person's history just before a dismissal was stored would otherwise
-    win the freed hold with a stale decision and offer the survey just dismissed. A person
-    created by the offer itself (:func:`end_user_insert`) holds it from their INSERT.
-    """
+    """Claim the offer of ``survey`` to ``person`` (:func:`offer_claim`, held until
+    :func:`_hold_until`); return None when the claim is ours, else until when another page's
+    offer holds them."""
     until = _hold_until(survey, now)
     if until is None:
         return None
-    free = Q(offered_until__isnull=True) | Q(offered_until__lte=now)
-    declines = Decline.objects.filter(end_user_id=OuterRef("pk"))
-    if seen := max(history.last_decline.values(), default=None):
-        declines = declines.filter(created_at__gt=seen)
-    fresh = ~Exists(declines)
-    if EndUser.objects.filter(free, fresh, pk=person.pk).update(offered_until=until):
-        return None
-    held = EndUser.objects.filter(pk=person.pk).values_list("offered_until", flat=True).first()
-    return held or until
+    return offer_claim(person=person, until=until, now=now, history=history)
 
 
 @api.post(
@@ -428,10 +414,8 @@ def response_comment(
     known = _known(project, identity, lookup_)
     response = None
     if known is not None:  # a person never seen has no response: nothing to look up
-        response = (
-            Response.objects.select_related("survey")
-            .filter(project=project, public_id=response_id, end_user=known)
-            .first()
+        response = access.response_find_of_person(
+            project=project, public_id=response_id, person=known
         )
     if response is None:
         raise ApplicationError(

@@ -70,7 +70,7 @@ def rate_limit(*, key: str, address: str) -> None:
             detail=f"More than {limit} calls a minute from this address; retry in {retry_after} s.",
             status=429,
         )
-        error.retry_after = retry_after  # type: ignore[attr-defined]
+        error.retry_after = retry_after
         raise error
 
 

@@ -228,8 +228,10 @@ def message_for(delivery: Delivery, tags: list[Tag] | None = None) -> Message:
 def backoff_seconds(attempts: int, *, rng: random.Random | None = None) -> float:
     """Return the wait before try ``attempts + 1``: base * 2^(attempts-1), capped at 6 hours,
     with ±50% jitter so retries of an outage spread out."""
-    base = settings.DELIVERY_RETRY_BASE_SECONDS * (2 ** max(0, attempts - 1))
-    return min(MAX_BACKOFF_SECONDS, base) * (rng or random).uniform(0.5, 1.5)
+    base = float(settings.DELIVERY_RETRY_BASE_SECONDS) * (2 ** max(0, attempts - 1))
+    jitter: float = (rng or random).uniform(0.5, 1.5)
+    wait: float = min(MAX_BACKOFF_SECONDS, base) * jitter
+    return wait
 
 
 def _record(

@@ -1,12 +1,10 @@
-"""Reads of integrations: tenant-scoped getters and the delivery log."""
+"""Reads of integrations: the destinations with their figures, and the delivery log."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from promoter.accounts.models import Project
 from promoter.integrations.models import (
@@ -18,35 +16,6 @@ from promoter.integrations.models import (
 )
 
 LOG_PAGE = 50
-
-
-def _uuid_or_404(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Http404("No such object.") from None
-
-
-def destination_get_in_project(*, project: Project, public_id: str) -> Destination:
-    """Return the destination ``public_id`` of ``project``; 404 for any other."""
-    destination = Destination.objects.filter(
-        project=project, public_id=_uuid_or_404(public_id)
-    ).first()
-    if destination is None:
-        raise Http404("No such destination.")
-    return destination
-
-
-def rule_get_in_project(*, project: Project, public_id: str) -> Rule:
-    """Return the routing rule ``public_id`` of ``project``; 404 for any other."""
-    rule = (
-        Rule.objects.filter(project=project, public_id=_uuid_or_404(public_id))
-        .select_related("destination")
-        .first()
-    )
-    if rule is None:
-        raise Http404("No such rule.")
-    return rule
 
 
 @dataclass(frozen=True)
@@ -84,9 +53,9 @@ def destinations_for_project(
         DestinationRow(
             destination=d,
             rules=rules[d.pk],
-            pending=d.n_pending,  # type: ignore[attr-defined]
-            delivered=d.n_delivered,  # type: ignore[attr-defined]
-            failed=d.n_failed,  # type: ignore[attr-defined]
+            pending=d.n_pending,
+            delivered=d.n_delivered,
+            failed=d.n_failed,
         )
         for d in rows
     ]
@@ -110,3 +79,10 @@ def delivery_log(
 
 def attempts_of(*, delivery: Delivery) -> list[DeliveryAttempt]:
     return list(delivery.attempt_log.order_by("at", "pk"))
+
+
+def hooks_for_project(*, project: Project) -> list[Destination]:
+    """Return the REST hooks API clients subscribed in ``project``, oldest first, with
+    their rules."""
+    hooks = Destination.objects.filter(project=project, via_api=True).prefetch_related("rules")
+    return list(hooks.order_by("created_at", "pk"))

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import Length, Lower
-from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
 from promoter.accounts.models import Project
 from promoter.people.models import EndUser
-from promoter.responses.models import AutoTagRule, Decline, Display, Response, Tag
+from promoter.responses.models import (
+    AutoTagRule,
+    Decline,
+    Display,
+    Note,
+    Response,
+    ResponseTag,
+    Tag,
+)
+from promoter.surveys.models import Survey
 
 
 @dataclass(frozen=True)
@@ -46,17 +53,11 @@ def _history_sql() -> str:
     return _HISTORY_SQL
 
 
-def _aware(value: Any) -> datetime.datetime | None:
-    if value is None:
+def _aware(value: object) -> datetime.datetime | None:
+    moment = parse_datetime(value) if isinstance(value, str) else value  # SQLite: text
+    if not isinstance(moment, datetime.datetime):
         return None
-    if isinstance(value, str):  # SQLite returns MAX() of a datetime column as text
-        parsed = parse_datetime(value)
-        if parsed is None:
-            return None
-        value = parsed
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
 
 
 def contact_history(person: EndUser | None) -> ContactHistory:
@@ -90,50 +91,19 @@ def responses_count_since(*, survey_id: int, project_id: int, since: datetime.da
     ).count()
 
 
+def response_for_page(*, response: Response) -> Response:
+    """Return ``response`` read afresh with what its page and tag editor show: its survey,
+    person, assignee and tags (``response_tags``, each with its tag)."""
+    return (
+        Response.objects.select_related("survey", "end_user", "assignee")
+        .prefetch_related("response_tags__tag")
+        .get(pk=response.pk)
+    )
+
+
 # Tags ---------------------------------------------------------------------------------------
-#
-# The getters below take a project the caller already got from ``accounts.access`` (which
-# checked the membership and role) and raise Http404 for ids outside it, like
-# ``access.survey_get_in_project``.
 
 AUTOCOMPLETE_LIMIT = 10
-
-
-def _uuid_or_404(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Http404("Not found") from None
-
-
-def response_get_in_project(*, project: Project, public_id: str) -> Response:
-    """Return the response ``public_id`` of ``project``, else Http404."""
-    try:
-        return Response.objects.select_related("survey", "project").get(
-            project=project, public_id=_uuid_or_404(public_id)
-        )
-    except Response.DoesNotExist:
-        raise Http404("No such response") from None
-
-
-def tag_get_in_project(*, project: Project, public_id: str) -> Tag:
-    """Return the tag ``public_id`` of ``project``, else Http404."""
-    try:
-        return Tag.objects.select_related("project").get(
-            project=project, public_id=_uuid_or_404(public_id)
-        )
-    except Tag.DoesNotExist:
-        raise Http404("No such tag") from None
-
-
-def autotag_rule_get_in_project(*, project: Project, public_id: str) -> AutoTagRule:
-    """Return the auto-tag rule ``public_id`` of ``project``, else Http404."""
-    try:
-        return AutoTagRule.objects.select_related("tag", "project").get(
-            project=project, public_id=_uuid_or_404(public_id)
-        )
-    except AutoTagRule.DoesNotExist:
-        raise Http404("No such rule") from None
 
 
 def tag_by_name(*, project: Project, name: str) -> Tag | None:
@@ -206,3 +176,111 @@ def autotag_rules_for_project(*, project: Project) -> list[AutoTagRule]:
         .select_related("tag", "survey")
         .order_by("-created_at", "-pk")
     )
+
+
+def tag_names_of(responses: Sequence[Response]) -> dict[int, list[str]]:
+    """Return the names of the tags of each of ``responses`` (by pk), in one query."""
+    found: dict[int, list[str]] = {r.pk: [] for r in responses}
+    for link in ResponseTag.objects.filter(response__in=responses).select_related("tag"):
+        found[link.response_id].append(link.tag.name)
+    return found
+
+
+def declines_listed(
+    *,
+    project: Project,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+) -> QuerySet[Decline]:
+    """Return the declines of ``project`` an API client lists, between ``since`` and
+    ``until`` when given."""
+    qs = Decline.objects.filter(project=project)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    return qs.select_related("survey", "end_user")
+
+
+def latest_response(*, project: Project) -> Response | None:
+    """Return the newest counted response of ``project``, with its survey and person."""
+    return (
+        Response.objects.filter(project=project, excluded=False)
+        .select_related("survey", "survey__project", "end_user")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def tags_of_response(*, response: Response) -> list[Tag]:
+    """Return the tags of ``response``, in the order they were added."""
+    links = ResponseTag.objects.filter(response=response).select_related("tag").order_by("pk")
+    return [link.tag for link in links]
+
+
+def notes_of(responses: Sequence[Response]) -> dict[int, list[Note]]:
+    """Return the notes of each of ``responses`` (by pk), oldest first, with their authors."""
+    found: dict[int, list[Note]] = {r.pk: [] for r in responses}
+    for note in (
+        Note.objects.filter(response__in=responses).select_related("author").order_by("created_at")
+    ):
+        found[note.response_id].append(note)
+    return found
+
+
+def last_answers_of(*, person_ids: Sequence[int]) -> dict[int, datetime.datetime]:
+    """Return when each of ``person_ids`` last answered (those who ever did)."""
+    return dict(
+        Response.objects.filter(end_user_id__in=person_ids)
+        .values("end_user_id")
+        .annotate(at=Max("created_at"))
+        .values_list("end_user_id", "at")
+    )
+
+
+def last_answer_at(*, survey: Survey) -> datetime.datetime | None:
+    """Return when the newest counted response to ``survey`` was given, if any."""
+    return (
+        Response.objects.filter(survey=survey, excluded=False)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+RESPONSE_ORDERS = {
+    "asc": ("created_at", "pk"),
+    "desc": ("-created_at", "-pk"),
+    "asc:updated_at": ("updated_at", "pk"),
+    "desc:updated_at": ("-updated_at", "-pk"),
+}
+
+
+def responses_dated(
+    *,
+    project: Project,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+    updated_since: datetime.datetime | None = None,
+    updated_until: datetime.datetime | None = None,
+    person: EndUser | None = None,
+    person_email: str | None = None,
+    order: str = "asc",
+) -> QuerySet[Response]:
+    """Return the counted responses of ``project`` created and updated within the dates given
+    (all included), of ``person`` or of the person with ``person_email`` when given, in
+    ``order`` (one of RESPONSE_ORDERS), with their surveys and people."""
+    qs = Response.objects.filter(project=project, excluded=False)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lte=until)
+    if updated_since:
+        qs = qs.filter(updated_at__gte=updated_since)
+    if updated_until:
+        qs = qs.filter(updated_at__lte=updated_until)
+    if person is not None:
+        qs = qs.filter(end_user=person)
+    if person_email:
+        qs = qs.filter(end_user__email__iexact=person_email)
+    return qs.select_related("survey", "end_user").order_by(*RESPONSE_ORDERS[order])

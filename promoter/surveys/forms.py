@@ -208,7 +208,7 @@ def _color_field(label: str, name: str) -> forms.CharField:
     )
 
 
-class SurveySettingsForm(forms.ModelForm):
+class SurveySettingsForm(forms.ModelForm[Survey]):
     """Every setting of one survey. :meth:`changes` gives the fields for ``survey_update``."""
 
     channels = forms.MultipleChoiceField(

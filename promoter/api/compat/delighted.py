@@ -19,17 +19,17 @@ import datetime
 import functools
 import logging
 import math
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Min, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from promoter import access
 from promoter.accounts.models import ApiKey, Project
 from promoter.actions.erasure import person_erase
 from promoter.actions.responses import response_change, response_record
@@ -43,15 +43,30 @@ from promoter.channels import services as channels
 from promoter.channels.models import (
     Autopilot,
     AutopilotMember,
-    Invitation,
     InvitationSource,
-    InvitationStatus,
+)
+from promoter.channels.selectors import (
+    autopilot_members,
+    autopilot_of,
+    invitation_waiting,
+    invitations_last_sent,
+    invitations_next_scheduled,
 )
 from promoter.core.errors import ApplicationError, database_errors, database_unavailable
 from promoter.people.models import EndUser
+from promoter.people.selectors import people_for_project, people_with_status
 from promoter.people.services import Identity, end_user_update, end_user_upsert
-from promoter.responses.models import Channel, Note, Response, ResponseTag
+from promoter.responses.models import Channel, Response
+from promoter.responses.selectors import (
+    RESPONSE_ORDERS,
+    last_answer_at,
+    last_answers_of,
+    notes_of,
+    responses_dated,
+    tag_names_of,
+)
 from promoter.surveys.models import Survey, SurveyKind
+from promoter.surveys.selectors import survey_first_active
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +176,7 @@ def unix(moment: datetime.datetime | None) -> int | None:
 
 
 def survey_of(project: Project) -> Survey:
-    surveys = Survey.objects.filter(project=project, is_active=True).order_by("created_at", "pk")
-    survey = surveys.filter(kind=SurveyKind.NPS).first() or surveys.first()
+    survey = survey_first_active(project=project, kind=SurveyKind.NPS)
     if survey is None:
         raise Failure(422, {"base": ["This project has no active survey: add one in Promoter"]})
     return survey
@@ -223,24 +237,9 @@ def person_brief(person: EndUser) -> dict[str, Any]:
 def people_out(people: list[EndUser]) -> list[dict[str, Any]]:
     """Delighted's person objects, with survey history read in three grouped queries."""
     ids = [person.pk for person in people]
-    sent = dict(
-        Invitation.objects.filter(end_user_id__in=ids, sent_at__isnull=False)
-        .values("end_user_id")
-        .annotate(at=Max("sent_at"))
-        .values_list("end_user_id", "at")
-    )
-    answered = dict(
-        Response.objects.filter(end_user_id__in=ids)
-        .values("end_user_id")
-        .annotate(at=Max("created_at"))
-        .values_list("end_user_id", "at")
-    )
-    scheduled = dict(
-        Invitation.objects.filter(end_user_id__in=ids, status=InvitationStatus.SCHEDULED)
-        .values("end_user_id")
-        .annotate(at=Min("scheduled_at"))
-        .values_list("end_user_id", "at")
-    )
+    sent = invitations_last_sent(person_ids=ids)
+    answered = last_answers_of(person_ids=ids)
+    scheduled = invitations_next_scheduled(person_ids=ids)
     return [
         {
             **person_brief(person),
@@ -259,15 +258,9 @@ def person_by_id(project: Project, value: Any) -> EndUser | None:
     if value is None or isinstance(value, bool | list | dict):
         return None
     value = str(value)
-    people = EndUser.objects.filter(project=project)
-    if value.startswith("email:"):
-        return people.filter(email__iexact=value.removeprefix("email:")).first()
-    if value.startswith("phone_number:"):
-        return people.filter(properties__phone_number=value.removeprefix("phone_number:")).first()
-    try:
-        return people.filter(public_id=uuid.UUID(value)).first()
-    except ValueError:
+    if value.startswith("id:"):  # not a Delighted identifier
         return None
+    return access.person_find_in_project(project=project, ref=value, by_phone=True)
 
 
 def _email(params: Mapping[str, Any], name: str, *, required: bool) -> str | None:
@@ -290,20 +283,17 @@ def _email(params: Mapping[str, Any], name: str, *, required: bool) -> str | Non
 
 
 def people_list(request: HttpRequest, project: Project, params: dict[str, Any]) -> Any:
-    qs = EndUser.objects.filter(project=project)
     email = p.text(params, "email", max_length=254)
     phone = p.text(params, "phone_number", max_length=40)
     if email and phone:
         raise Invalid({"email": "give email or phone_number, not both"})
-    if email:
-        qs = qs.filter(email__iexact=email)
-    if phone:
-        qs = qs.filter(properties__phone_number=phone)
-    since, until = p.timestamp(params, "since"), p.timestamp(params, "until")
-    if since:
-        qs = qs.filter(created_at__gte=since)
-    if until:
-        qs = qs.filter(created_at__lte=until)
+    qs = people_for_project(
+        project=project,
+        email=email,
+        phone=phone,
+        since=p.timestamp(params, "since"),
+        until=p.timestamp(params, "until"),
+    )
     rows, next_url = _cursor_page(request, params, qs)
     page = Paged(people_out(rows))
     page.next_url = next_url
@@ -341,7 +331,9 @@ def people_create(request: HttpRequest, project: Project, params: dict[str, Any]
         if new_email and new_email.lower() != (person.email or "").lower():
             person = end_user_update(person=person, email=new_email)
         if last_sent_at is not None:
-            _remember_last_sent(project, survey, person, last_sent_at)
+            channels.invitation_sent_before_promoter(
+                project=project, survey=survey, person=person, at=last_sent_at
+            )
         if send is not False:
             invitation = channels.invitation_schedule(
                 project=project,
@@ -357,27 +349,6 @@ def people_create(request: HttpRequest, project: Project, params: dict[str, Any]
             scheduled_at = invitation.scheduled_at
     person.refresh_from_db()
     return 200, {**person_brief(person), "survey_scheduled_at": unix(scheduled_at)}
-
-
-def _remember_last_sent(
-    project: Project, survey: Survey, person: EndUser, at: datetime.datetime
-) -> None:
-    """Record a survey sent before Promoter (Delighted's ``last_sent_at``), so throttling
-    counts it, once: a later date than any sent already."""
-    newer = Invitation.objects.filter(end_user=person, sent_at__gte=at).exists()
-    if newer or at > timezone.now():
-        return
-    Invitation.objects.create(
-        project=project,
-        survey=survey,
-        end_user=person,
-        source=InvitationSource.API,
-        status=InvitationStatus.SENT,
-        reason="sent before Promoter (last_sent_at)",
-        scheduled_at=at,
-        sent_at=at,
-        created_at=at,
-    )
 
 
 def person_delete(
@@ -413,21 +384,19 @@ def response_permalink(request: HttpRequest, project: Project, response: Respons
 def responses_out(
     request: HttpRequest, project: Project, rows: list[Response], expand: list[str]
 ) -> list[dict[str, Any]]:
-    tags: dict[int, list[str]] = {r.pk: [] for r in rows}
-    for link in ResponseTag.objects.filter(response__in=rows).select_related("tag"):
-        tags[link.response_id].append(link.tag.name)
-    notes: dict[int, list[dict[str, Any]]] = {r.pk: [] for r in rows}
-    for note in (
-        Note.objects.filter(response__in=rows).select_related("author").order_by("created_at")
-    ):
-        notes[note.response_id].append(
+    tags = tag_names_of(rows)
+    notes = {
+        pk: [
             {
                 "id": str(note.public_id),
                 "text": note.body,
                 "user_email": note.author.email if note.author else None,
                 "created_at": unix(note.created_at),
             }
-        )
+            for note in found
+        ]
+        for pk, found in notes_of(rows).items()
+    }
     people: dict[int, dict[str, Any]] = {}
     if "person" in expand:
         found = list({r.end_user_id: r.end_user for r in rows if r.end_user}.values())
@@ -470,52 +439,34 @@ def _no_trends(params: Mapping[str, Any]) -> None:
 def responses_list(request: HttpRequest, project: Project, params: dict[str, Any]) -> Any:
     _no_trends(params)
     page, per_page = _page_args(params)
-    qs = Response.objects.filter(project=project, excluded=False)
-    for name, lookup in (
-        ("since", "created_at__gte"),
-        ("until", "created_at__lte"),
-        ("updated_since", "updated_at__gte"),
-        ("updated_until", "updated_at__lte"),
-    ):
-        moment = p.timestamp(params, name)
-        if moment is not None:
-            qs = qs.filter(**{lookup: moment})
-    person_id = p.text(params, "person_id")
-    if person_id:
-        person = person_by_id(project, person_id)
-        qs = qs.filter(end_user=person) if person else qs.none()
-    person_email = p.text(params, "person_email", max_length=254)
-    if person_email:
-        qs = qs.filter(end_user__email__iexact=person_email)
-    order = p.text(params, "order", max_length=20) or "asc"
-    orders = {
-        "asc": ("created_at", "pk"),
-        "desc": ("-created_at", "-pk"),
-        "asc:updated_at": ("updated_at", "pk"),
-        "desc:updated_at": ("-updated_at", "-pk"),
+    dates = {
+        name: p.timestamp(params, name)
+        for name in ("since", "until", "updated_since", "updated_until")
     }
-    if order not in orders:
+    person_id = p.text(params, "person_id")
+    person = person_by_id(project, person_id) if person_id else None
+    order = p.text(params, "order", max_length=20) or "asc"
+    if order not in RESPONSE_ORDERS:
         raise Invalid({"order": "must be asc, desc, asc:updated_at or desc:updated_at"})
     start = (page - 1) * per_page
-    rows = list(
-        qs.select_related("survey", "end_user").order_by(*orders[order])[start : start + per_page]
+    if person_id and person is None:
+        return 200, []
+    qs = responses_dated(
+        project=project,
+        person=person,
+        person_email=p.text(params, "person_email", max_length=254),
+        order=order,
+        **dates,
     )
+    rows = list(qs[start : start + per_page])
     return 200, responses_out(request, project, rows, _expand(params))
 
 
 def _response(project: Project, response_id: str) -> Response:
     try:
-        public_id = uuid.UUID(response_id)
-    except ValueError:
+        return access.response_get_in_project(project=project, public_id=response_id)
+    except access.NotFound:
         raise not_found("survey_response") from None
-    found = (
-        Response.objects.select_related("survey", "end_user")
-        .filter(project=project, public_id=public_id)
-        .first()
-    )
-    if found is None:
-        raise not_found("survey_response")
-    return found
 
 
 def response_get(
@@ -591,12 +542,7 @@ def metrics(request: HttpRequest, project: Project, params: dict[str, Any]) -> A
     survey = survey_of(project)
     since, until = p.timestamp(params, "since"), p.timestamp(params, "until")
     if since is None and until is None:
-        last = (
-            Response.objects.filter(survey=survey, excluded=False)
-            .order_by("-created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
+        last = last_answer_at(survey=survey)
         if last is not None:
             since, until = last - METRICS_DEFAULT_WINDOW, last
     # The selectors' until is exclusive; Delighted's is inclusive to the second.
@@ -634,14 +580,14 @@ def unsubscribe_create(request: HttpRequest, project: Project, params: dict[str,
 def _status_list(field: str, out_name: str) -> View:
     def listing(request: HttpRequest, project: Project, params: dict[str, Any]) -> Any:
         page, per_page = _page_args(params)
-        qs = EndUser.objects.filter(project=project, **{f"{field}__isnull": False})
-        since, until = p.timestamp(params, "since"), p.timestamp(params, "until")
-        if since:
-            qs = qs.filter(**{f"{field}__gte": since})
-        if until:
-            qs = qs.filter(**{f"{field}__lte": until})
+        qs = people_with_status(
+            project=project,
+            field=field,
+            since=p.timestamp(params, "since"),
+            until=p.timestamp(params, "until"),
+        )
         start = (page - 1) * per_page
-        rows = qs.order_by(field, "pk")[start : start + per_page]
+        rows = qs[start : start + per_page]
         return 200, [
             {
                 "person_id": str(person.public_id),
@@ -670,9 +616,7 @@ def autopilot_get(
 ) -> Any:
     if platform not in ("email", "sms"):
         raise not_found("platform")
-    autopilot = (
-        Autopilot.objects.filter(survey=survey_of(project)).first() if platform == "email" else None
-    )
+    autopilot = autopilot_of(survey=survey_of(project)) if platform == "email" else None
     if autopilot is None:
         return 200, {
             "platform_id": platform,
@@ -692,7 +636,7 @@ def autopilot_get(
 
 def _autopilot(project: Project, *, create: bool) -> Autopilot | None:
     survey = survey_of(project)
-    autopilot = Autopilot.objects.filter(survey=survey).first()
+    autopilot = autopilot_of(survey=survey)
     if autopilot is None and create:
         # Members can be added before autopilot is turned on in Promoter, as in Delighted.
         autopilot = channels.autopilot_configure(
@@ -712,15 +656,7 @@ def _member_person(project: Project, params: Mapping[str, Any]) -> EndUser | Non
 
 
 def membership_out(member: AutopilotMember, people: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    waiting = (
-        Invitation.objects.filter(
-            end_user_id=member.end_user_id,
-            survey_id=member.autopilot.survey_id,
-            status=InvitationStatus.SCHEDULED,
-        )
-        .order_by("scheduled_at")
-        .first()
-    )
+    waiting = invitation_waiting(person_id=member.end_user_id, survey_id=member.autopilot.survey_id)
     following = {
         "id": str(waiting.public_id) if waiting else None,
         "created_at": unix(waiting.created_at if waiting else member.created_at),
@@ -740,7 +676,7 @@ def memberships_list(
 ) -> Any:
     _platform(platform)
     autopilot = _autopilot(project, create=False)
-    qs = AutopilotMember.objects.filter(autopilot=autopilot).select_related("end_user", "autopilot")
+    qs = autopilot_members(autopilot=autopilot)
     if any(params.get(n) for n in ("person_id", "person_email", "person_phone_number")):
         person = _member_person(project, params)
         qs = qs.filter(end_user=person) if person else qs.none()
@@ -775,8 +711,8 @@ def membership_add(
             identity=Identity(email=email, name=name or ""),
             properties=properties,
         )
-    person = EndUser.objects.get(pk=member.end_user_id)
-    return 200, {"person": person_brief(person), "properties": member.properties or {}}
+    member.end_user.refresh_from_db()
+    return 200, {"person": person_brief(member.end_user), "properties": member.properties or {}}
 
 
 def membership_remove(
