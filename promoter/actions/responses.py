@@ -281,16 +281,12 @@ def display_record(
     ``hold_until``, no other survey is offered them until then (eligibility's offer hold,
     renewed while the survey is on screen). An id used for someone else is a 409, and then
     nothing is written, the person included."""
-    now = now or timezone.now()
-    with _together(_writes_person(person, known, now)):
-        end_user = _person(survey, person, known, looked_up, now)
-        assert end_user is not None
-        row = display_create(
-            survey=survey, end_user=end_user, channel=channel, now=now, public_id=public_id
-        )
+    display: Display = _contact(
+        display_create, survey, person, channel, public_id, known, looked_up, now
+    )
     if hold_until is not None:
-        EndUser.objects.filter(pk=end_user.pk).update(offered_until=hold_until)
-    return row
+        EndUser.objects.filter(pk=display.end_user_id).update(offered_until=hold_until)
+    return display
 
 
 def decline_record(
@@ -306,12 +302,31 @@ def decline_record(
     """Record that ``person`` dismissed ``survey`` (once per ``public_id``): the offer's hold
     ends, so another survey (an event's) may be offered at once. An id used for someone else
     is a 409, and then nothing is written, the person included."""
+    decline: Decline = _contact(
+        decline_create, survey, person, channel, public_id, known, looked_up, now
+    )
+    EndUser.objects.filter(pk=decline.end_user_id, offered_until__isnull=False).update(
+        offered_until=None
+    )
+    return decline
+
+
+def _contact(
+    create: Any,
+    survey: Survey,
+    person: EndUser | Identity,
+    channel: str,
+    public_id: uuid.UUID | None,
+    known: EndUser | None,
+    looked_up: bool,
+    now: datetime.datetime | None,
+) -> Any:
+    """Store a display or a decline with ``create``, the person with it when they must be
+    written: both or neither."""
     now = now or timezone.now()
     with _together(_writes_person(person, known, now)):
         end_user = _person(survey, person, known, looked_up, now)
         assert end_user is not None
-        row = decline_create(
+        return create(
             survey=survey, end_user=end_user, channel=channel, now=now, public_id=public_id
         )
-    EndUser.objects.filter(pk=end_user.pk, offered_until__isnull=False).update(offered_until=None)
-    return row

@@ -1,6 +1,6 @@
 """Figures as the interfaces show them: the selectors' histograms with their statistics.
 
-One function per figure (STYLE.md #4): the dashboard, the REST API, the Delighted-compatible
+One function per figure: the dashboard, the REST API, the Delighted-compatible
 API and ``promoter report`` call it and only format what it returns for their page, wire
 format or terminal, so the same filter gives the same numbers everywhere.
 """

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from promoter.core.errors import ApplicationError
 from promoter.core.inputs import text_problem
 from promoter.surveys.eligibility import OPERATORS, Condition
 
@@ -60,6 +61,17 @@ def conditions_parse(texts: Sequence[str]) -> tuple[Condition, ...]:
     if len(texts) > WHERE_MAX_CONDITIONS:
         raise ValueError(f"{len(texts)} conditions: at most {WHERE_MAX_CONDITIONS}")
     return tuple(condition_parse(text) for text in texts)
+
+
+def where_conditions(texts: Sequence[str]) -> tuple[Condition, ...]:
+    """Return the conditions an API's ``where`` parameters say, or raise a 400 naming
+    ``where`` and the malformed condition (see :func:`conditions_parse`)."""
+    try:
+        return conditions_parse(texts)
+    except ValueError as exc:
+        raise ApplicationError(
+            code="invalid", detail=f"{exc}.", fields={"where": "malformed"}
+        ) from None
 
 
 def parse_where(text: str) -> Condition | None:

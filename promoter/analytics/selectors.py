@@ -1,6 +1,6 @@
 """Reads for analytics: every figure comes from a score histogram aggregated in the database.
 
-One query path per figure (STYLE.md #4): the dashboard, the CLI report and the REST API call
+One query path per figure: the dashboard, the CLI report and the REST API call
 these functions with a :class:`ResponseFilter`, then hand the histograms to
 :mod:`promoter.analytics.metrics`.
 """

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from promoter import access
 from promoter.actions.responses import response_change, response_record
-from promoter.analytics.filters import conditions_parse
+from promoter.analytics.filters import where_conditions
 from promoter.analytics.selectors import responses_listed
 from promoter.api import schemas as s
 from promoter.api.pagination import link_header, paginate
@@ -77,12 +77,7 @@ def responses_list(
             detail=f"Unknown category {unknown[0]!r}.",
             fields={"category": "promoter, passive or detractor"},
         )
-    try:
-        conditions = conditions_parse(filters.where)
-    except ValueError as exc:
-        raise ApplicationError(
-            code="invalid", detail=f"{exc}.", fields={"where": "malformed"}
-        ) from None
+    conditions = where_conditions(filters.where)
     try:
         qs = responses_listed(
             project=project,

@@ -1,5 +1,5 @@
 """Surveys, tags and metrics in the REST API. Metrics come from the analytics selectors and
-statistics, the very figures the dashboard shows (STYLE.md #4)."""
+statistics, the very figures the dashboard shows."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pydantic import field_validator
 from promoter import access
 from promoter.analytics import metrics
 from promoter.analytics.figures import overview_figure
-from promoter.analytics.filters import conditions_parse
+from promoter.analytics.filters import where_conditions
 from promoter.analytics.selectors import ResponseFilter, histograms_by_property
 from promoter.api import schemas as s
 from promoter.api.people import ERRORS, key_of
@@ -134,12 +134,7 @@ def metrics_get(request: HttpRequest, query: Query[MetricsQuery]) -> dict[str, A
         if first is None:
             raise access.NotFound("survey")
         survey = first
-    try:
-        conditions = conditions_parse(query.where)
-    except ValueError as exc:
-        raise ApplicationError(
-            code="invalid", detail=f"{exc}.", fields={"where": "malformed"}
-        ) from None
+    conditions = where_conditions(query.where)
     if query.since and query.until and query.since >= query.until:
         raise ApplicationError(
             code="invalid", detail="since must be before until.", fields={"since": "after until"}

@@ -2,7 +2,7 @@
 
 Delighted shut down on 30 June 2026. Code written against its API and its official clients
 (Python, Ruby, Node, PHP) migrates by changing one base URL to ``…/delighted/v1/``. This
-module speaks that wire format (``../shared/reference/compat-wootric-delighted.md`` §3):
+module speaks that wire format (docs/delighted-compat.md):
 Basic auth with the API key as user name (with or without the colon), paths with or without
 ``.json``, JSON or form bodies, integer Unix timestamps, string ids, top-level arrays for
 lists, 200/201/202 with a JSON body on success and ``{"status", "message", "errors"}`` on
