@@ -38,6 +38,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from promoter.accounts.models import Project
+from promoter.integrations import payload
 from promoter.integrations.destinations import destination_delete
 from promoter.integrations.models import Delivery, DeliveryAttempt, DeliveryStatus, Destination
 from promoter.integrations.registry import enabled_kinds, transport_for
@@ -472,6 +473,7 @@ _BLANK_AT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 def message_digest(transport: Transport, message: Message) -> str:
     """Return the SHA-256 of what ``message`` tells the receiver of ``transport``, leaving out
     what differs between any two deliveries (their ids and times, the event's name)."""
+    payload.response_data(message)  # built once: the blank copy and the sending share it
     blank = dataclasses.replace(message, id="", event="", at=_BLANK_AT)
     text = json.dumps(transport.content(blank), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -39,7 +39,15 @@ def person_of(response: Response) -> dict[str, Any] | None:
 
 
 def response_data(message: Message) -> dict[str, Any]:
-    """Return the response of ``message`` as integrations send it."""
+    """Return the response of ``message`` as integrations send it, built once per message
+    (``Message.data``): a new outer dict each call, whose nested values are shared (read
+    them, replace them, never change them in place)."""
+    if message.data is None:
+        message.data = _response_data(message)
+    return dict(message.data)
+
+
+def _response_data(message: Message) -> dict[str, Any]:
     response = message.response
     survey = response.survey
     return {

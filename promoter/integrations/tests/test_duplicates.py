@@ -312,3 +312,22 @@ def test_a_comment_changed_back_is_news_again(world, receiver):
     widget_patch(client, world, rid, "Too slow")
     work()
     assert len(receiver.requests) == 3
+
+
+@pytest.mark.parametrize("kind", ["slack", "webhook", "segment"])
+def test_a_message_is_built_once_for_its_digest_and_its_sending(world, receiver, kind, monkeypatch):
+    """Telling whether a message is news and sending it share one build of the response's
+    data (its dashboard address is the costly part): one build per delivery."""
+    from promoter.integrations import payload
+
+    builds: list[int] = []
+    build = payload._response_data
+    monkeypatch.setattr(payload, "_response_data", lambda m: builds.append(1) or build(m))
+    data = {"url": receiver.url + "/s", "write_key": "k", "api_url": receiver.url}
+    data = {k: v for k, v in data.items() if (k == "url") != (kind == "segment")}
+    destination = destination_create(project=world.alpha, kind=kind, name="Support", data=data)
+    rule_create(destination=destination, events=[C], categories=["detractor"])
+    widget_post(Client(), world, str(uuid.uuid4()), COMMENT)
+    work()
+    assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
+    assert len(builds) == 1
