@@ -268,12 +268,14 @@ def explain(request: HttpRequest, slug: str) -> HttpResponse:
     if channel not in IN_APP_CHANNELS:
         channel = "web"
     event = request.GET.get("event", "").strip()[:100]
+    url = request.GET.get("url", "").strip()[:2000]  # read by the page rules, never stored
     context: dict[str, Any] = {
         "membership": membership,
         "project": project,
         "who": who,
         "channel": channel,
         "event": event,
+        "url": url,
         "channels": IN_APP_CHANNELS,
     }
     if who:
@@ -296,6 +298,7 @@ def explain(request: HttpRequest, slug: str) -> HttpResponse:
             history=history,
             channel=channel,
             now=now,
+            url=url,
         )
         context.update(
             {

@@ -271,6 +271,14 @@ def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str
 )
 def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any]:
     config, lookup_ = _config(request, payload, payload.locale)
+    answer = _eligibility(payload, config, lookup_)
+    answer["watch_pages"] = any(v.pages and not v.trigger_event for v in config.surveys)
+    return answer
+
+
+def _eligibility(
+    payload: s.EligibilityIn, config: KeyConfig, lookup_: PersonLookup
+) -> dict[str, Any]:
     project = config.project
     identity = _identity(project, payload, locale=payload.locale)
     now = timezone.now()
@@ -287,6 +295,7 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
         channel=payload.channel,
         now=now,
         force=payload.force,
+        url=payload.url,
     )
     state = lookup_.get()
     if state is None and lookup_.unseen and can_insert_first(identity):

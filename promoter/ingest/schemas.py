@@ -144,6 +144,11 @@ class EligibilityOut(Schema):
     reason: str | None
     next_eligible_at: datetime.datetime | None = None
     survey: SurveyOut | None = None
+    watch_pages: bool = Field(
+        False,
+        description="A survey shown on page load names pages: ask again when the page's path "
+        "changes without a page load (a single-page app's navigation).",
+    )
 
 
 class SurveyRefIn(IdentityIn):

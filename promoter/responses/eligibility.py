@@ -20,6 +20,7 @@ from promoter.people.services import Identity, end_user_find
 from promoter.responses.selectors import ContactHistory, contact_history, responses_count_since
 from promoter.surveys.eligibility import Check, Condition, Person, Rules, Verdict, evaluate
 from promoter.surveys.models import Survey
+from promoter.surveys.pages import pages_from
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def rules_for(survey: Survey) -> Rules:
         enabled=survey.is_active,
         channels=tuple(survey.channels or ()),
         targeting=targeting,
+        pages=pages_from(survey.pages),
         first_survey_after_days=survey.first_survey_after_days,
         resurvey_after_days=survey.resurvey_after_days,
         after_decline_days=survey.after_decline_days,
@@ -140,12 +142,14 @@ def decide(
     channel: str,
     now: datetime.datetime,
     force: bool = False,
+    url: str = "",
 ) -> Decision:
     """Return the first of ``surveys`` the person may see now, with every survey's verdict.
 
     What the caller sends (properties, sign-up date) is newer than what is stored, so it wins.
     The daily cap costs one count query, run only for a survey with a cap that every other
-    rule lets through. ``force`` shows the first survey whatever the rules say.
+    rule lets through. ``force`` shows the first survey whatever the rules say. ``url`` is
+    the page the person is on (page targeting).
     """
     properties = {**(person.properties if person else {}), **identity.properties}
     signed_up_at = identity.signed_up_at or (person.signed_up_at if person else None)
@@ -167,6 +171,7 @@ def decide(
             now=now,
             channel=channel,
             fatigue_days=project.fatigue_days,
+            url=url,
         )
         if verdict.eligible and survey.daily_cap is not None:
             start = _start_of_day(now, project.timezone)
@@ -178,6 +183,7 @@ def decide(
                 channel=channel,
                 fatigue_days=project.fatigue_days,
                 responses_today=today,
+                url=url,
             )
         verdicts.append(SurveyVerdict(survey, verdict))
         if force:

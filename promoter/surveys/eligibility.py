@@ -13,12 +13,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from promoter.surveys.models import IN_APP_CHANNELS
+from promoter.surveys.pages import Pages, page_check
+
 DAY = datetime.timedelta(days=1)
 
 # The reasons, in the order the rules run (the API documents these codes).
 REASONS = (
     "disabled",
     "targeting",
+    "page",
     "not_yet",
     "throttled_response",
     "throttled_decline",
@@ -63,6 +67,7 @@ class Rules:
     enabled: bool = True
     channels: Sequence[str] = ("web",)
     targeting: Sequence[Condition] = ()
+    pages: Pages = field(default_factory=Pages)  # on which pages of the app (in-app channels only)
     first_survey_after_days: int = 0
     resurvey_after_days: int = 90
     after_decline_days: int = 30
@@ -215,8 +220,10 @@ def evaluate(
     channel: str = "web",
     fatigue_days: int = 0,
     responses_today: int = 0,
+    url: str = "",
 ) -> Verdict:
-    """Decide whether ``person`` should see the survey with ``rules`` now, rule by rule."""
+    """Decide whether ``person`` should see the survey with ``rules`` now, rule by rule, on
+    the page at ``url`` (for an in-app channel)."""
     checks: list[Check] = []
 
     if not rules.enabled:
@@ -237,6 +244,11 @@ def evaluate(
                 "matches every condition" if rules.targeting else "no targeting conditions",
             )
         )
+
+    if channel in IN_APP_CHANNELS:
+        checks.append(Check("page", *page_check(rules.pages, url)))
+    else:
+        checks.append(Check("page", True, f"pages of the app do not apply to {channel}"))
 
     if rules.first_survey_after_days > 0 and person.signed_up_at is None:
         checks.append(Check("not_yet", False, "sign-up date unknown: needed to wait after sign-up"))

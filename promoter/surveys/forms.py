@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from promoter.surveys.eligibility import OPERATORS, Condition
 from promoter.surveys.models import Survey
+from promoter.surveys.pages import LISTS, PageRule, Pages, pages_from, parse_lines, render_line
 from promoter.surveys.texts import built_in_texts
 
 CHANNEL_CHOICES = [
@@ -230,6 +231,24 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
         'double quotes to keep it as text (<code>zip eq "02139"</code>). Lines starting with '
         "<code>#</code> are ignored. Empty (the default): everyone.",
     )
+    pages_include_text = forms.CharField(
+        label="Show only on these pages",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="One page a line, by the path of its address: <code>/billing</code> (that "
+        "page), <code>/projects/*/settings</code> (<code>*</code>: any characters, "
+        "<code>/</code> included), <code>contains /docs</code>. A whole address "
+        "(<code>https://app.example.com/billing</code>) is read as its path; the query "
+        "and the host are not compared, nor a trailing <code>/</code>. Empty (the "
+        "default): every page. In-app channels only.",
+    )
+    pages_exclude_text = forms.CharField(
+        label="Never on these pages",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text="The same kind of lines; a page listed here is left out even when the list "
+        "above names it, e.g. <code>/billing/cancel</code>.",
+    )
     primary_color = _color_field("Primary colour", "primary_color")
     text_color = _color_field("Text colour", "text_color")
     background_color = _color_field("Background colour", "background_color")
@@ -318,6 +337,10 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
             self.fields[name].widget.attrs.update({"min": 0, "max": 100})
         self.initial.setdefault("channels", list(survey.channels or []))
         self.initial.setdefault("targeting_text", render_targeting(survey.targeting or []))
+        pages = pages_from(survey.pages)
+        for name in LISTS:
+            lines = [render_line(rule) for rule in getattr(pages, name)]
+            self.initial.setdefault(f"pages_{name}_text", "\n".join(lines))
         look = survey.look or {}
         for name in LOOK_FIELDS:
             self.initial.setdefault(name, look.get(name, ""))
@@ -331,6 +354,8 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
             "Who is asked, and how often",
             (
                 "targeting_text",
+                "pages_include_text",
+                "pages_exclude_text",
                 "first_survey_after_days",
                 "resurvey_after_days",
                 "after_decline_days",
@@ -349,6 +374,18 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
 
     def clean_targeting_text(self) -> list[dict[str, Any]]:
         return parse_targeting(self.cleaned_data.get("targeting_text") or "")
+
+    def _pages(self, name: str) -> tuple[PageRule, ...]:
+        try:
+            return parse_lines(self.cleaned_data.get(name) or "")
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_pages_include_text(self) -> tuple[PageRule, ...]:
+        return self._pages("pages_include_text")
+
+    def clean_pages_exclude_text(self) -> tuple[PageRule, ...]:
+        return self._pages("pages_exclude_text")
 
     def _color(self, name: str) -> str:
         value = (self.cleaned_data.get(name) or "").strip()
@@ -383,6 +420,10 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
         data["trigger_event"] = (data["trigger_event"] or "").strip()
         data["channels"] = list(self.cleaned_data["channels"])
         data["targeting"] = self.cleaned_data["targeting_text"]
+        data["pages"] = Pages(
+            include=self.cleaned_data["pages_include_text"],
+            exclude=self.cleaned_data["pages_exclude_text"],
+        ).as_data()
         look = dict(self.instance.look or {})  # keeps keys this form does not edit
         for name in LOOK_FIELDS:
             if self.cleaned_data.get(name):

@@ -58,6 +58,8 @@ class Survey(models.Model):
     texts = models.JSONField(default=dict, blank=True)
     cta_url = models.URLField(blank=True)
     targeting = models.JSONField(default=list, blank=True)
+    # On which pages of the app: {"include": [{"op", "value"}], "exclude": [...]} (pages.py).
+    pages = models.JSONField(default=dict, blank=True)
     first_survey_after_days = models.PositiveIntegerField(default=0)
     resurvey_after_days = models.PositiveIntegerField(default=90)
     after_decline_days = models.PositiveIntegerField(default=30)

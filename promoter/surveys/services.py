@@ -39,6 +39,7 @@ SURVEY_EDITABLE_FIELDS = (
     "link_anonymous",
     "channels",
     "targeting",
+    "pages",
     "look",
     "texts",
 )

@@ -125,3 +125,23 @@ def test_surveys_on_other_events_and_after_the_chosen_one_are_named(world):
 def test_an_event_with_no_survey_says_so(world):
     page = explain(world, "x", event="nothing_here").content.decode()
     assert "No active survey is shown on the event" in page
+
+
+def test_the_page_rule_is_explained_for_the_page_given(world):
+    survey = world.alpha.surveys.get(kind="nps")
+    survey_update(
+        survey=survey,
+        data={"pages": {"include": [{"op": "matches", "value": "/billing/*"}]}},
+    )
+    page = explain(world, "usr_9", url="https://app.example.com/settings?x=1").content.decode()
+    assert "Would not be surveyed now (<code>page</code>)" in page
+    assert "No date: a rule other than time blocks them." in page
+    assert "on /settings: not one of the survey&#x27;s pages (matches /billing/*)" in page
+    assert 'value="https://app.example.com/settings?x=1"' in page
+    page = explain(world, "usr_9", url="https://app.example.com/billing/invoices").content.decode()
+    assert "Would be surveyed now with" in page
+    assert "on /billing/invoices: “matches /billing/*”" in page
+    page = explain(world, "usr_9").content.decode()
+    assert "the page is unknown (no url was sent), and the survey names pages" in page
+    assert "no page given" in page
+    assert EndUser.objects.count() == 0

@@ -26,6 +26,8 @@ FORM = {
     "daily_cap": "200",
     "cta_url": "https://example.com/review",
     "targeting_text": "plan in pro, enterprise\nmrr_amount gte 100\ncountry exists",
+    "pages_include_text": "https://app.example.com/billing\n/projects/*/settings\ncontains docs",
+    "pages_exclude_text": "# not while they leave\n/billing/cancel",
     "text_question": "Would you recommend {product} to your team?",
     "text_thank_you": "",
     "primary_color": "#0f766e",
@@ -58,12 +60,21 @@ def test_an_admin_saves_every_setting(world):
         {"property": "mrr_amount", "op": "gte", "value": 100},
         {"property": "country", "op": "exists", "value": None},
     ]
+    assert survey.pages == {
+        "include": [
+            {"op": "equals", "value": "/billing"},
+            {"op": "matches", "value": "/projects/*/settings"},
+            {"op": "contains", "value": "docs"},
+        ],
+        "exclude": [{"op": "equals", "value": "/billing/cancel"}],
+    }
     assert survey.texts["en"]["question"] == "Would you recommend {product} to your team?"
     assert "thank_you" not in survey.texts["en"]  # blank: back to the built-in text
     assert survey.look == {"primary_color": "#0f766e", "position": "bottom-left"}
     page = world.client_for("viewer").get(url(world, survey)).content.decode()
     assert "plan in pro, enterprise" in page
     assert "mrr_amount gte 100" in page
+    assert "/billing\n/projects/*/settings\ncontains docs</textarea>" in page
 
 
 @pytest.mark.parametrize(
@@ -71,6 +82,8 @@ def test_an_admin_saves_every_setting(world):
     [
         ({"targeting_text": "plan is pro"}, "targeting_text", "Line 1"),
         ({"targeting_text": "country exists\nplan in"}, "targeting_text", "Line 2"),
+        ({"pages_include_text": "/home\nbilling"}, "pages_include_text", "Line 2"),
+        ({"pages_exclude_text": "/billing?tab=2"}, "pages_exclude_text", "?query"),
         ({"sampling_percent": "101"}, "sampling_percent", "100"),
         ({"primary_color": "teal"}, "primary_color", "#rrggbb"),
         ({"resurvey_after_days": "-1"}, "resurvey_after_days", ""),

@@ -156,6 +156,7 @@ def test_after_a_response_the_person_is_throttled_until_the_resurvey_delay(world
         "reason": "throttled_response",
         "next_eligible_at": "2027-01-31T10:00:00Z",
         "survey": None,
+        "watch_pages": False,
     }
     with time_machine.travel(NOW + datetime.timedelta(days=90), tick=False):
         assert ask(client, world).json()["eligible"] is True
@@ -214,6 +215,42 @@ def test_targeting_and_a_disabled_channel_give_their_reasons(world, client):
     )
     assert ask(client, world, user={"id": "u1", "properties": {"plan": "pro"}}).json()["eligible"]
     assert ask(client, world, channel="ios").json()["reason"] == "disabled"
+
+
+def test_page_targeting_is_decided_on_the_url_sent(world, client):
+    survey = nps(world)
+    survey.pages = {
+        "include": [{"op": "matches", "value": "/billing*"}],
+        "exclude": [{"op": "equals", "value": "/billing/cancel"}],
+    }
+    survey.save()
+    site = "https://app.example.com"
+    # A new person (decided before their one INSERT), then known people.
+    for who in ("new-1", "new-2"):
+        user = {"id": who}
+        reply = ask(client, world, user=user, url=f"{site}/settings").json()
+        assert (reply["eligible"], reply["reason"], reply["next_eligible_at"]) == (
+            False, "page", None
+        )  # fmt: skip
+        assert ask(client, world, user=user, url=f"{site}/billing/cancel/").json()["reason"] == (
+            "page"
+        )
+        assert ask(client, world, user=user).json()["reason"] == "page"  # no url: unknown page
+        assert ask(client, world, user=user, url=f"{site}/billing?tab=1").json()["eligible"]
+
+
+def test_a_survey_for_one_page_goes_before_an_older_one_only_there(world, client):
+    everywhere = nps(world)
+    billing = survey_create(project=world.alpha, kind="csat")
+    billing.pages = {"include": [{"op": "equals", "value": "/billing"}]}
+    billing.save()
+    everywhere.pages = {"exclude": [{"op": "equals", "value": "/billing"}]}
+    everywhere.save()
+    site = "https://app.example.com"
+    assert ask(client, world, url=f"{site}/billing").json()["survey"]["kind"] == "csat"
+    assert ask(client, world, user={"id": "u2"}, url=f"{site}/home").json()["survey"]["kind"] == (
+        "nps"
+    )
 
 
 def test_force_shows_the_survey_whatever_the_throttles(world, client):
@@ -621,6 +658,7 @@ def test_a_second_page_asking_before_the_display_is_held_by_the_first_offer(worl
         "reason": "offered",
         "next_eligible_at": "2026-11-02T10:01:30Z",
         "survey": None,
+        "watch_pages": False,
     }
     assert forced["eligible"] is True  # Promoter.show() tests an install whatever the rules
     with time_machine.travel(NOW + datetime.timedelta(seconds=91), tick=False):
@@ -645,6 +683,7 @@ def test_a_display_renews_the_hold_then_the_usual_throttles_answer_and_it_can_be
             "reason": "offered",
             "next_eligible_at": "2026-11-02T10:01:50Z",
             "survey": None,
+            "watch_pages": False,
         }
         assert answer(client, world).status_code == 201
         assert ask(client, world).json()["reason"] == "throttled_response"

@@ -247,3 +247,21 @@ def test_every_step_of_the_widget_reads_without_a_stray_word(demo, page, score, 
     for step, text in seen.items():
         assert not STRAY.search(text), (step, text)
     assert page.locator('[data-promoter="cta"]').count() == (1 if cta and score == 10 else 0)
+
+
+def test_a_survey_for_one_page_opens_when_a_single_page_app_reaches_it(demo, page):
+    """The demo page at /demo/ is not /billing: nothing shows. The app then moves to /billing
+    with history.pushState, no page load: the widget asks again and the survey opens."""
+    Survey.objects.filter(project=demo).update(
+        pages={"include": [{"op": "matches", "value": "/billing*"}]}
+    )
+    first = open_demo(page, "as=cy")
+    assert first.json()["reason"] == "page"
+    assert first.json()["watch_pages"] is True
+    with page.expect_response(lambda r: r.url.endswith("/i/v1/eligibility")) as again:
+        page.evaluate("() => history.pushState({}, '', '/billing/invoices')")
+    reply = again.value
+    assert reply.request.post_data_json["url"].endswith("/billing/invoices")
+    assert reply.json()["eligible"] is True
+    page.locator('[data-promoter="dialog"]').wait_for(state="visible")
+    assert page.alerts == []

@@ -202,10 +202,19 @@
   // --- eligibility ---------------------------------------------------------------------------
   const busy = () => step !== "idle" && step !== "closed";
 
+  // A single-page app changes its path without a page load: when a survey shown on page load
+  // names pages (watch_pages), ask again on each new path.
+  let path = location.pathname;
+  let watching = 0;
+  const watch = () => {
+    watching = watching || setInterval(guard(() => location.pathname !== path && check({})), 500);
+  };
+
   async function check(extra) {
     if (!cfg) return warn("call Promoter.init({key}) first");
     if (busy()) return; // a survey is on screen, or about to be
     const g = ++gen;
+    path = location.pathname;
     await pump(); // stored sends (a decline, say) go before the question is asked again
     const who = ident();
     const body = Object.assign({}, who, { locale: cfg.locale, url: here() }, extra);
@@ -213,6 +222,7 @@
     if (g !== gen || busy()) return;
     const j = r.j || {};
     if (r.s !== 200) return warn("eligibility:", r.s, j.detail || "");
+    if (j.watch_pages) watch();
     const s = j.survey;
     if (!j.eligible || !s || !s.id) return;
     step = "waiting";

@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from promoter.surveys.eligibility import Condition, Person, Rules, evaluate, matches
+from promoter.surveys.pages import PageRule, Pages
 
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
@@ -29,6 +30,20 @@ CASES = [
         person(properties={"plan": "free"}),
         {},
         "targeting",
+    ),
+    (
+        "page miss",
+        Rules(pages=Pages(include=(PageRule("equals", "/billing"),))),
+        person(),
+        {"url": "https://app.example.com/billing/x"},
+        "page",
+    ),
+    (
+        "page hit",
+        Rules(pages=Pages(include=(PageRule("equals", "/billing"),))),
+        person(),
+        {"url": "https://app.example.com/billing/"},
+        None,
     ),
     (
         "targeting hit",
@@ -145,6 +160,7 @@ def test_case_table(rules, who, kwargs, reason):
     assert [c.rule for c in verdict.checks] == [
         "disabled",
         "targeting",
+        "page",
         "not_yet",
         "throttled_response",
         "throttled_decline",
