@@ -18,14 +18,17 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from promoter.actions.surveys import questions_problem
 from promoter.core.errors import ApplicationError
 from promoter.integrations.models import Event, Rule
 from promoter.integrations.routing import response_event, routes_for
 from promoter.people.models import EndUser
 from promoter.people.properties import properties_problem
 from promoter.people.services import Identity, end_user_changes, end_user_upsert
-from promoter.responses.models import AutoTagRule, Decline, Display, Response, Tag
+from promoter.responses.models import Answer, AutoTagRule, Decline, Display, Response, Tag
+from promoter.responses.selectors import answers_of
 from promoter.responses.services import (
+    answers_store,
     autotag_rules_for,
     clean_comment,
     decline_create,
@@ -35,6 +38,9 @@ from promoter.responses.services import (
     response_create,
 )
 from promoter.surveys.models import Survey
+from promoter.surveys.questions import QuestionsError, answer_clean, shown
+from promoter.surveys.selectors import survey_questions_of_version
+from promoter.surveys.texts import product_name
 from promoter.text.sentiment import sentiment_for
 
 # An answer may be dated this far ahead of the server's clock (clocks differ a little); later
@@ -88,6 +94,97 @@ def _check_properties(value: Mapping[str, Any] | None, *, field: str) -> None:
         )
 
 
+def _version(survey: Survey, version: int | None) -> tuple[int, list[dict[str, Any]]]:
+    """Return the version of ``survey``'s questions an answer names (the live one when
+    None) and its questions; refuse a version the survey never had."""
+    number = survey.version if version is None else version
+    questions = None
+    if not isinstance(number, bool) and isinstance(number, int) and number >= 0:
+        questions = survey_questions_of_version(survey=survey, number=number)
+    if questions is None:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"This survey has no version {version!r} of its questions.",
+            fields={"version": "unknown"},
+        )
+    return number, questions
+
+
+Answers = list[tuple[dict[str, Any], dict[str, Any]]]  # (question, stored value)
+
+
+def answers_check(
+    *,
+    survey: Survey,
+    questions: list[dict[str, Any]],
+    given: Mapping[str, Any] | None,
+    score: int,
+    properties: Mapping[str, Any],
+    earlier: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Answers:
+    """Return the answers ``given`` (by question id) to ``questions``, checked and in their
+    stored form, in the questions' order; ``earlier`` are the stored ones.
+
+    Refused (ApplicationError naming ``answers.<id>``): an id that is no question of the
+    version, a value that is no answer to its question (the wrong type, a choice not offered,
+    a text too long), and an answer to a question its person was not asked (its conditions
+    do not hold for their score, earlier answers or properties).
+    """
+    if not given:
+        return []
+    if not isinstance(given, Mapping):
+        raise ApplicationError(
+            code="invalid",
+            detail="answers: must be an object keyed by question id.",
+            fields={"answers": "must be an object keyed by question id"},
+        )
+    by_id = {q["id"]: q for q in questions}
+    for key in given:
+        if key not in by_id:
+            field = f"answers.{str(key)[:40]}"
+            raise questions_problem(QuestionsError(field, "is not a question of this survey"))
+    known = dict(earlier or {})
+    checked: Answers = []
+    try:
+        for question in questions:
+            if question["id"] not in given:
+                continue
+            field = f"answers.{question['id']}"
+            value = answer_clean(question, given[question["id"]], field)
+            asked = shown(
+                question, kind=survey.kind, score=score, answers=known, properties=properties
+            )
+            if not asked:
+                raise QuestionsError(field, "was not asked: its conditions do not hold")
+            known[question["id"]] = value
+            checked.append((question, value))
+    except QuestionsError as exc:
+        raise questions_problem(exc) from None
+    return checked
+
+
+def _answers_store(
+    response: Response,
+    version: int,
+    checked: Answers,
+    now: datetime.datetime,
+    existing: Mapping[str, Answer] | None = None,
+) -> bool:
+    if not checked:
+        return False
+    product = product_name(response.survey.project)
+    return answers_store(
+        response=response,
+        version=version,
+        answers=[
+            (q["id"], q["type"], str(q["text"]).replace("{product}", product), value)
+            for q, value in checked
+        ],
+        existing=existing,
+        now=now,
+    )
+
+
 def _writes_person(person: Person, known: EndUser | None, now: datetime.datetime) -> bool:
     """Whether recording for ``person`` writes the person too (a new or changed one)."""
     if not isinstance(person, Identity):
@@ -127,6 +224,8 @@ def response_record(
     looked_up: bool = False,
     autotag_rules: Sequence[AutoTagRule] | None = None,
     routes: Sequence[Rule] | None = None,
+    answers: Mapping[str, Any] | None = None,
+    version: int | None = None,
     now: datetime.datetime | None = None,
 ) -> tuple[Response, bool]:
     """Record an answer to ``survey``; return the response and whether it is new.
@@ -138,10 +237,14 @@ def response_record(
     for another is a 409. ``autotag_rules`` and ``routes`` are looked up when None (the
     widget passes what its cache knows).
 
+    ``answers`` answer the additional questions of ``version`` of its questions (the live
+    one when None), by question id (:func:`answers_check`).
+
     Refused (ApplicationError, nothing written): a score off the scale, a date in the future,
-    a comment or locale too long, properties over the limits (promoter/people/properties.py).
-    A new response is tagged by the auto-tag rules and routed (``response.created``, then
-    ``response.tagged`` per tag added) in its own transaction.
+    a comment or locale too long, properties over the limits (promoter/people/properties.py),
+    an unknown version, any answer :func:`answers_check` refuses. A new response is tagged by
+    the auto-tag rules and routed (``response.created``, then ``response.tagged`` per tag
+    added) in its own transaction.
     """
     now = now or timezone.now()
     refused = answer_problem(survey=survey, score=score, created_at=created_at, now=now)
@@ -153,13 +256,24 @@ def response_record(
     _check_properties(properties, field="properties")
     if isinstance(person, Identity):
         _check_properties(person.properties, field="person.properties")
+    number, questions = _version(survey, version)
+    checked: Answers = []
+    if answers:
+        snapshot = {
+            **(known.properties if known is not None else {}),
+            **(person.properties if isinstance(person, Identity | EndUser) else {}),
+            **(properties or {}),
+        }
+        checked = answers_check(
+            survey=survey, questions=questions, given=answers, score=score, properties=snapshot
+        )
     if autotag_rules is None:
         autotag_rules = autotag_rules_for(project_id=survey.project_id, survey_id=survey.pk)
     if routes is None:
         routes = routes_for(project_id=survey.project_id, events=[Event.CREATED, Event.TAGGED])
     sentiment = sentiment_for(comment) if comment else None
     side_effects = bool(autotag_rules or routes)
-    with _together(side_effects or _writes_person(person, known, now)):
+    with _together(side_effects or bool(checked) or _writes_person(person, known, now)):
         end_user = _person(survey, person, known, looked_up, now)
         response, created = response_create(
             public_id=public_id or uuid.uuid4(),
@@ -174,6 +288,8 @@ def response_record(
             properties=properties,
             now=created_at or now,
         )
+        if created:
+            _answers_store(response, number, checked, created_at or now)
         if created and side_effects:
             response_stored(response=response, autotag_rules=autotag_rules, routes=routes)
     return response, created
@@ -219,14 +335,21 @@ def response_change(
     score: int | None = None,
     properties: Mapping[str, Any] | None = None,
     end_user: EndUser | None = None,
+    answers: Mapping[str, Any] | None = None,
+    version: int | None = None,
     now: datetime.datetime | None = None,
 ) -> Response:
     """Change a stored response: its comment (with its sentiment), its score (a change of
     mind), ``properties`` merged into its own, or its person; what is None stays.
 
+    ``answers`` answer (or answer anew) additional questions of ``version`` of the survey's
+    questions: when None, the version of the response's stored answers, else the live one
+    (:func:`answers_check`, against its score and stored answers).
+
     Refused (nothing written): a score off the survey's scale, a comment too long,
-    properties over the limits. In one transaction; a changed comment or score is tagged by
-    the auto-tag rules and routed (``response.updated``, ``response.tagged``).
+    properties over the limits, an answer :func:`answers_check` refuses. In one transaction;
+    a changed comment, score or answer is tagged by the auto-tag rules and routed
+    (``response.updated``, ``response.tagged``).
     """
     now = now or timezone.now()
     survey = response.survey
@@ -237,6 +360,22 @@ def response_change(
     if comment is not None:
         comment = clean_comment(comment)
     _check_properties(properties, field="properties")
+    checked: Answers = []
+    stored: dict[str, Answer] = {}
+    number = 0
+    if answers:
+        stored = {a.question: a for a in answers_of([response])[response.pk]}
+        if version is None and stored:
+            version = next(iter(stored.values())).version
+        number, questions = _version(survey, version)
+        checked = answers_check(
+            survey=survey,
+            questions=questions,
+            given=answers,
+            score=response.score if score is None else score,
+            properties={**(response.properties or {}), **(properties or {})},
+            earlier={question: a.value for question, a in stored.items()},
+        )
     changed: list[str] = []
     with transaction.atomic():
         if score is not None and score != response.score:
@@ -261,7 +400,11 @@ def response_change(
                 now=now,
                 sentiment=sentiment_for(comment) if comment else None,
             )
-        if "score" in changed or response.comment != before:
+        answered = _answers_store(response, number, checked, now, stored)
+        if answered and not changed:
+            response.updated_at = now
+            response.save(update_fields=["updated_at"])
+        if "score" in changed or response.comment != before or answered:
             response_changed(response=response)
     return response
 

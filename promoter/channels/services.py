@@ -49,7 +49,7 @@ from promoter.responses.models import Channel, Response
 from promoter.responses.selectors import contact_history
 from promoter.surveys.eligibility import Person, evaluate
 from promoter.surveys.models import Survey
-from promoter.surveys.texts import resolve_texts
+from promoter.surveys.texts import product_name, resolve_texts
 
 logger = logging.getLogger(__name__)
 
@@ -427,7 +427,7 @@ def invitation_mail(invitation: Invitation, *, message_id: str) -> EmailMultiAlt
         scale=survey.scale,
         custom=survey.texts or {},
         locale=invitation.locale or person.locale,
-        product=project.name,
+        product=product_name(project),
     )
     token = links.token_for(invitation.public_id)
     low, high = survey.scale

@@ -45,7 +45,7 @@ from promoter.core.errors import ApplicationError
 from promoter.core.inputs import unstorable
 from promoter.responses.models import Channel, Response
 from promoter.surveys.models import Survey
-from promoter.surveys.texts import resolve_texts
+from promoter.surveys.texts import product_name, resolve_texts
 
 LINK_RATE_PER_MINUTE = 20
 RESPONSE_SALT = "promoter.channels.link-response"
@@ -151,7 +151,7 @@ def _texts(survey: Survey, locale: str) -> dict[str, Any]:
         scale=survey.scale,
         custom=survey.texts or {},
         locale=locale,
-        product=survey.project.name,
+        product=product_name(survey.project),
     )
     return texts
 

@@ -51,8 +51,9 @@ from promoter.responses.eligibility import Decision, candidate_surveys, decide, 
 from promoter.responses.models import Response
 from promoter.responses.selectors import ContactHistory
 from promoter.surveys.models import Survey
+from promoter.surveys.questions import as_asked
 from promoter.surveys.scales import THRESHOLDS, category_for
-from promoter.surveys.texts import resolve_texts
+from promoter.surveys.texts import product_name, resolve_texts
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +239,7 @@ def _known(project: Project, identity: Identity, lookup_: PersonLookup) -> EndUs
 def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str, Any]:
     """Return what the widget needs to show ``survey`` to a person preferring ``locale``."""
     low, high = survey.scale
-    product = str((project.look or {}).get("product_name") or project.name)
+    product = product_name(project)
     chosen, texts = resolve_texts(
         kind=survey.kind,
         scale=(low, high),
@@ -261,6 +262,8 @@ def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str
         "trigger_event": survey.trigger_event or None,
         "delay_seconds": survey.delay_seconds,
         "look": look,
+        "version": survey.version,
+        "questions": as_asked(survey.published_questions or [], product=product),
     }
 
 
@@ -405,6 +408,8 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
         public_id=payload.id,
         autotag_rules=None if config.has_autotag_rules else [],
         routes=None if config.has_routes else [],
+        answers=payload.answers,
+        version=payload.version,
     )
     return Status(201 if created else 200, _response_out(response, survey))
 
@@ -412,11 +417,17 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
 @api.patch(
     "/responses/{response_id}",
     response={200: s.ResponseOut, **ERRORS},
-    summary="Add the comment a person wrote after their score",
+    summary="Add the comment a person wrote after their score, or answers to questions",
 )
 def response_comment(
     request: HttpRequest, response_id: uuid.UUID, payload: s.CommentIn
 ) -> dict[str, Any]:
+    if payload.comment is None and not payload.answers:
+        raise ApplicationError(
+            code="invalid",
+            detail="Send a comment, answers, or both.",
+            fields={"comment": "required without answers"},
+        )
     config, lookup_ = _config(request, payload)
     project = config.project
     identity = _identity(project, payload)
@@ -437,7 +448,12 @@ def response_comment(
         end_user_upsert(
             project=project, identity=identity, now=timezone.now(), existing=known, looked_up=True
         )
-        response_change(response=response, comment=payload.comment)
+        response_change(
+            response=response,
+            comment=payload.comment,
+            answers=payload.answers,
+            version=payload.version,
+        )
     return _response_out(response, response.survey)
 
 

@@ -127,6 +127,31 @@ class Response(models.Model):
         return category_for(self.survey.kind, self.score)
 
 
+class Answer(models.Model):
+    """A person's answer to one additional question of a response's survey
+    (surveys/questions.py): the version they saw, its question's text as they read it, and
+    the value in its stored form."""
+
+    response = models.ForeignKey(Response, models.CASCADE, related_name="answers")
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="+", db_index=False)
+    question = models.CharField(max_length=40)
+    version = models.PositiveIntegerField()
+    type = models.CharField(max_length=20)
+    text = models.CharField(max_length=500)
+    value = models.JSONField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_unique")
+        ]
+        indexes = [models.Index(fields=["survey", "question"], name="answer_survey_question")]
+
+    def __str__(self) -> str:
+        return f"{self.question} of {self.response_id}"
+
+
 class Decline(models.Model):
     """A person dismissed a survey without answering."""
 

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_datetime
 from promoter.accounts.models import Project
 from promoter.people.models import EndUser
 from promoter.responses.models import (
+    Answer,
     AutoTagRule,
     Decline,
     Display,
@@ -183,6 +184,17 @@ def tag_names_of(responses: Sequence[Response]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {r.pk: [] for r in responses}
     for link in ResponseTag.objects.filter(response__in=responses).select_related("tag"):
         found[link.response_id].append(link.tag.name)
+    return found
+
+
+def answers_of(responses: Sequence[Response]) -> dict[int, list[Answer]]:
+    """Return the answers to additional questions of each of ``responses`` (by pk), in the
+    order of their version's questions, in one query."""
+    found: dict[int, list[Answer]] = {r.pk: [] for r in responses}
+    if not found:
+        return found
+    for answer in Answer.objects.filter(response__in=list(found)).order_by("pk"):
+        found[answer.response_id].append(answer)
     return found
 
 

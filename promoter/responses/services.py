@@ -21,6 +21,7 @@ from promoter.people.models import EndUser
 from promoter.people.statecache import history_changed
 from promoter.responses.autotag import PHRASE_MAX_CHARS, PHRASES_MAX, phrases_clean, rule_matches
 from promoter.responses.models import (
+    Answer,
     AutoTagRule,
     Channel,
     Decline,
@@ -116,6 +117,45 @@ def decline_create(
     )
     decline: Decline = _record_once(Decline, row)
     return decline
+
+
+def answers_store(
+    *,
+    response: Response,
+    version: int,
+    answers: Sequence[tuple[str, str, str, dict[str, Any]]],
+    existing: Mapping[str, Answer] | None = None,
+    now: datetime.datetime,
+) -> bool:
+    """Store ``answers`` (question id, type, text as read, stored value) of ``response``,
+    given with ``version`` of its questions; ``existing`` holds its stored answers when it
+    may have some (None: a new response, none). New answers cost one INSERT together; an
+    answer given anew replaces the stored one. Return whether anything changed."""
+    new: list[Answer] = []
+    changed = False
+    for question, kind, text, value in answers:
+        stored = (existing or {}).get(question)
+        if stored is None:
+            new.append(
+                Answer(
+                    response=response,
+                    survey_id=response.survey_id,
+                    question=question,
+                    version=version,
+                    type=kind,
+                    text=text[:500],
+                    value=value,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        elif stored.value != value:
+            Answer.objects.filter(pk=stored.pk).update(value=value, updated_at=now)
+            stored.value, stored.updated_at = value, now
+            changed = True
+    if new:
+        Answer.objects.bulk_create(new)
+    return changed or bool(new)
 
 
 def response_create(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from promoter.accounts.models import Project
@@ -71,6 +72,12 @@ class Survey(models.Model):
     # Answers on the survey's public link are anonymous, whatever ?email= the link carries.
     link_anonymous = models.BooleanField(default=False)
     look = models.JSONField(default=dict, blank=True)
+    # The additional questions (surveys/questions.py): the draft, edited in the designer, and
+    # the live version's, which the widget and the answer pages ask (``version`` its number;
+    # 0: never published). Each published version is kept whole in SurveyVersion.
+    questions = models.JSONField(default=list, blank=True)
+    published_questions = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=0, db_default=0)
     # Empty: shown on page load. Else shown only after `Promoter.track(<event>)`.
     trigger_event = models.CharField(max_length=100, blank=True)
     delay_seconds = models.PositiveIntegerField(default=0)
@@ -98,3 +105,24 @@ class Survey(models.Model):
     def scale(self) -> tuple[int, int]:
         """Return (lowest, highest) score of this survey's scale."""
         return SCALES[self.kind]
+
+
+class SurveyVersion(models.Model):
+    """One published version of a survey's questions, never changed: an answer names the
+    version its person saw."""
+
+    survey = models.ForeignKey(Survey, models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    questions = models.JSONField(default=list)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "number"], name="survey_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} v{self.number}"

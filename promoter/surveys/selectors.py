@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from promoter.accounts.models import Project
-from promoter.surveys.models import Survey
+from promoter.surveys.models import Survey, SurveyVersion
 
 
 def surveys_for_project(*, project: Project) -> list[Survey]:
@@ -21,3 +23,14 @@ def survey_first_active(*, project: Project, kind: str) -> Survey | None:
     survey of any kind, if it has one."""
     active = Survey.objects.filter(project=project, is_active=True).order_by("created_at", "pk")
     return active.filter(kind=kind).first() or active.first()
+
+
+def survey_questions_of_version(*, survey: Survey, number: int) -> list[dict[str, Any]] | None:
+    """Return the questions of version ``number`` of ``survey`` (the live one without a
+    query), or None when it has no such version."""
+    if number == survey.version:
+        return list(survey.published_questions or [])
+    if number == 0:
+        return []
+    version = SurveyVersion.objects.filter(survey=survey, number=number).first()
+    return list(version.questions) if version is not None else None

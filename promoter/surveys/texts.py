@@ -316,3 +316,9 @@ def resolve_texts(
         "powered_by": "Promoter",
     }
     return chosen, texts
+
+
+def product_name(project: Any) -> str:
+    """Return the product's name as texts say it (``{product}``): the project's look sets
+    it, else the project's name."""
+    return str((project.look or {}).get("product_name") or project.name)
