@@ -17,6 +17,7 @@ from promoter.accounts.models import User
 from promoter.core.errors import ApplicationError
 from promoter.surveys.models import Survey, SurveyVersion
 from promoter.surveys.questions import QuestionsError, questions_clean
+from promoter.surveys.services import SURVEY_EDITABLE_FIELDS
 
 
 def questions_problem(error: QuestionsError) -> ApplicationError:
@@ -67,25 +68,11 @@ def survey_publish(
     return version
 
 
-# Copied to a duplicate as they are; the rest (its id, name, activity, versions) starts anew.
+# Copied to a duplicate as they are: its settings; its name, activity and versions start anew.
 _COPIED = (
     "project_id",
     "kind",
-    "texts",
-    "cta_url",
-    "targeting",
-    "pages",
-    "first_survey_after_days",
-    "resurvey_after_days",
-    "after_decline_days",
-    "sampling_percent",
-    "anonymous_sampling_percent",
-    "daily_cap",
-    "channels",
-    "link_anonymous",
-    "look",
-    "trigger_event",
-    "delay_seconds",
+    *(f for f in SURVEY_EDITABLE_FIELDS if f not in ("name", "is_active")),
 )
 
 

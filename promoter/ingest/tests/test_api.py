@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client
 
 from promoter.accounts.services import api_key_create
@@ -22,11 +21,7 @@ from promoter.surveys.services import survey_create
 NOW = datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("clean_cache")
 
 
 @pytest.fixture

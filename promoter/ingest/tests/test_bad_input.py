@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from promoter.people.models import EndUser
@@ -24,11 +23,7 @@ from promoter.tests.fuzzing import refused
 PATHS = ("eligibility", "displays", "responses", "declines")
 
 
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("clean_cache")
 
 
 @pytest.fixture
