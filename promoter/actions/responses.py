@@ -38,7 +38,7 @@ from promoter.responses.services import (
     response_create,
 )
 from promoter.surveys.models import Survey
-from promoter.surveys.questions import QuestionsError, answer_clean, shown
+from promoter.surveys.questions import QuestionsError, answer_clean, as_asked, shown
 from promoter.surveys.selectors import survey_questions_of_version
 from promoter.surveys.texts import product_name
 from promoter.text.sentiment import sentiment_for
@@ -172,16 +172,14 @@ def _answers_store(
 ) -> bool:
     if not checked:
         return False
-    product = product_name(response.survey.project)
+    asked = as_asked([q for q, _value in checked], product=product_name(response.survey.project))
+    rows = []
+    for question, (_q, value) in zip(asked, checked, strict=True):
+        wording = {c["id"]: c["text"] for c in question.get("choices") or []}
+        labels = {c: wording[c] for c in value.get("choices") or [] if c in wording}
+        rows.append((question["id"], question["type"], question["text"], value, labels))
     return answers_store(
-        response=response,
-        version=version,
-        answers=[
-            (q["id"], q["type"], str(q["text"]).replace("{product}", product), value)
-            for q, value in checked
-        ],
-        existing=existing,
-        now=now,
+        response=response, version=version, answers=rows, existing=existing, now=now
     )
 
 

@@ -26,8 +26,8 @@ from promoter.integrations.routing import response_event
 from promoter.people.services import Identity
 from promoter.responses import services as responses
 from promoter.responses import triage
-from promoter.responses.models import Channel, Response, Tag
-from promoter.responses.selectors import declines_listed, tag_by_name, tag_names_of
+from promoter.responses.models import Answer, Channel, Response, Tag
+from promoter.responses.selectors import answers_of, declines_listed, tag_by_name, tag_names_of
 from promoter.responses.serializers import response_fields
 from promoter.surveys.scales import CATEGORIES
 
@@ -40,9 +40,13 @@ def _ref(person: Any) -> dict[str, Any] | None:
     return {"id": person.public_id, "external_id": person.external_id, "email": person.email}
 
 
-def response_out(r: Response, tags: list[str]) -> dict[str, Any]:
-    fields = response_fields(r, tags)
+def response_out(r: Response, tags: list[str], answers: list[Answer]) -> dict[str, Any]:
+    fields = response_fields(r, tags, answers)
     return {**fields, "person": _ref(fields["person"])}
+
+
+def _one_out(found: Response) -> dict[str, Any]:
+    return response_out(found, tag_names_of([found])[found.pk], answers_of([found])[found.pk])
 
 
 class ResponseFilters(Schema):
@@ -105,8 +109,9 @@ def responses_list(
     if link:
         response["Link"] = link
     tags = tag_names_of(page.items)
+    answers = answers_of(page.items)
     return {
-        "items": [response_out(r, tags[r.pk]) for r in page.items],
+        "items": [response_out(r, tags[r.pk], answers[r.pk]) for r in page.items],
         "next_cursor": page.next_cursor,
     }
 
@@ -116,7 +121,7 @@ def responses_list(
 )
 def response_get(request: HttpRequest, response_id: uuid.UUID) -> dict[str, Any]:
     found = access.response_get_in_project(project=key_of(request).project, public_id=response_id)
-    return response_out(found, tag_names_of([found])[found.pk])
+    return _one_out(found)
 
 
 @router.post(
@@ -147,15 +152,17 @@ def response_create(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[
         locale=payload.locale,
         created_at=payload.created_at,
         public_id=payload.id,
+        answers=payload.answers,
+        version=payload.version,
     )
     stored = access.response_get_in_project(project=project, public_id=stored.public_id)
-    return Status(201 if created else 200, response_out(stored, tag_names_of([stored])[stored.pk]))
+    return Status(201 if created else 200, _one_out(stored))
 
 
 @router.patch(
     "/responses/{response_id}",
     response={200: s.ResponseOut, **ERRORS},
-    summary="Change a response's comment, status or tags",
+    summary="Change a response's comment, answers, status or tags",
 )
 def response_patch(
     request: HttpRequest, response_id: uuid.UUID, payload: s.ResponsePatch
@@ -163,8 +170,13 @@ def response_patch(
     project = key_of(request).project
     found = access.response_get_in_project(project=project, public_id=response_id)
     with transaction.atomic():
-        if payload.comment is not None:
-            response_change(response=found, comment=payload.comment)
+        if payload.comment is not None or payload.answers:
+            response_change(
+                response=found,
+                comment=payload.comment,
+                answers=payload.answers,
+                version=payload.version,
+            )
         if payload.status is not None:
             triage.response_set_status(response=found, status=payload.status, actor=None)
         for name in payload.add_tags:
@@ -176,7 +188,7 @@ def response_patch(
             if tag_found is not None:
                 responses.response_tag_remove(response=found, tag=tag_found)
     found = access.response_get_in_project(project=project, public_id=response_id)
-    return response_out(found, tag_names_of([found])[found.pk])
+    return _one_out(found)
 
 
 class DeclineFilters(Schema):

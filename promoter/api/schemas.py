@@ -96,6 +96,23 @@ class PersonRef(Schema):
     email: str | None
 
 
+class AnswerOut(Schema):
+    question: str = Field(description="The question's id.")
+    type: str
+    text: str = Field(description="The question as the person read it.")
+    version: int = Field(description="The version of the survey's questions they saw.")
+    value: dict[str, Any] = Field(
+        description='{"choices": [ids], "other": "…"}, {"text": "…"} or {"rating": n}.'
+    )
+    labels: dict[str, str] = Field(description="The picked choices' wording, by choice id.")
+
+
+ANSWERS_IN = (
+    "Answers to the survey's additional questions, by question id: a choice id, a list of "
+    "them, or {choices, other}; a text; a rating (docs/ingest-api.md, 'Questions')."
+)
+
+
 class ResponseOut(Schema):
     id: uuid.UUID
     survey: uuid.UUID
@@ -110,6 +127,7 @@ class ResponseOut(Schema):
     tags: list[str]
     person: PersonRef | None
     properties: dict[str, Any]
+    answers: list[AnswerOut]
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -135,6 +153,10 @@ class ResponseIn(Schema):
     person: PersonRefIn | None = None
     locale: str = Field("", max_length=35)
     created_at: datetime.datetime | None = Field(None, description="Default: now.")
+    answers: dict[str, Any] | None = Field(None, description=ANSWERS_IN)
+    version: StrictInt | None = Field(
+        None, description="The version of the questions answered (default: the live one)."
+    )
 
     @field_validator("created_at")
     @classmethod
@@ -144,6 +166,12 @@ class ResponseIn(Schema):
 
 class ResponsePatch(Schema):
     comment: str | None = Field(None, max_length=5000)
+    answers: dict[str, Any] | None = Field(None, description=ANSWERS_IN)
+    version: StrictInt | None = Field(
+        None,
+        description="The version of the questions answered (default: that of the "
+        "response's earlier answers, else the live one).",
+    )
     status: Literal["open", "closed"] | None = None
     add_tags: list[str] = []
     remove_tags: list[str] = []

@@ -297,7 +297,7 @@ def _feed(project: Any, view: DashboardView) -> Any:
     return (
         responses_for(project=project, flt=view.filter)
         .select_related("end_user", "survey")
-        .prefetch_related("response_tags__tag")
+        .prefetch_related("response_tags__tag", "answers")
         .order_by("-created_at", "-id")
     )
 

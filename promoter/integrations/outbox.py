@@ -43,7 +43,8 @@ from promoter.integrations.destinations import destination_delete
 from promoter.integrations.models import Delivery, DeliveryAttempt, DeliveryStatus, Destination
 from promoter.integrations.registry import enabled_kinds, transport_for
 from promoter.integrations.transport import Message, Transport, TransportError
-from promoter.responses.models import Response, ResponseTag, Tag
+from promoter.responses.models import Answer, Response, ResponseTag, Tag
+from promoter.responses.selectors import answers_of
 from promoter.surveys.models import Survey
 
 logger = logging.getLogger(__name__)
@@ -207,8 +208,10 @@ def sample_response(project: Project) -> Response:
     )
 
 
-def message_for(delivery: Delivery, tags: list[Tag] | None = None) -> Message:
-    """Return what ``delivery`` sends."""
+def message_for(
+    delivery: Delivery, tags: list[Tag] | None = None, answers: list[Answer] | None = None
+) -> Message:
+    """Return what ``delivery`` sends (with its response's ``tags`` and ``answers``)."""
     if delivery.response is None:
         return Message(
             id=str(delivery.public_id),
@@ -223,6 +226,7 @@ def message_for(delivery: Delivery, tags: list[Tag] | None = None) -> Message:
         response=delivery.response,
         tags=tags or [],
         tag=delivery.tag,
+        answers=answers or [],
     )
 
 
@@ -338,7 +342,8 @@ def deliveries_process(
         token, rows = deliveries_claim(worker=worker, limit=limit, ids=ids)
         if not rows:
             return total
-        tags = _tags_of([d.response for d in rows if d.response is not None])
+        answered = [d.response for d in rows if d.response is not None]
+        tags, answers = _tags_of(answered), answers_of(answered)
         sent: list[_Sent] = []
         for delivery in rows:
             _renew_if_short(rows, token)
@@ -346,7 +351,7 @@ def deliveries_process(
             if delivery.lease_until is not None and delivery.lease_until < started:
                 total.lost += 1  # a slow batch outlived its lease: another worker owns it now
                 continue
-            tried = _attempt(delivery, tags)
+            tried = _attempt(delivery, tags, answers)
             if tried.error is None:
                 sent.append(
                     _Sent(delivery, started, timezone.now(), tried.status_code, tried.digest,
@@ -479,7 +484,9 @@ def message_digest(transport: Transport, message: Message) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _attempt(delivery: Delivery, tags: dict[int, list[Tag]]) -> _Tried:
+def _attempt(
+    delivery: Delivery, tags: dict[int, list[Tag]], answers: dict[int, list[Answer]]
+) -> _Tried:
     """Try to send ``delivery`` once, unless it would say what the last message delivered to
     its destination about its response said (claimed with ``previous_digest``)."""
     destination = delivery.destination
@@ -487,8 +494,11 @@ def _attempt(delivery: Delivery, tags: dict[int, list[Tag]]) -> _Tried:
         error = TransportError("the destination is paused or turned off", permanent=True,
                                blame_destination=False)  # fmt: skip
         return _Tried(error=error)
+    response_id = delivery.response_id
     message = message_for(
-        delivery, tags.get(delivery.response_id) if delivery.response_id else None
+        delivery,
+        tags.get(response_id) if response_id else None,
+        answers.get(response_id) if response_id else None,
     )
     try:
         transport = transport_for(destination)

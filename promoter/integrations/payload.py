@@ -11,6 +11,7 @@ from django.urls import reverse
 from promoter.integrations.transport import Message
 from promoter.responses import triage
 from promoter.responses.models import Response
+from promoter.responses.serializers import answer_cell, answer_fields
 from promoter.surveys.scales import category_for
 
 KIND_LABELS = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
@@ -62,6 +63,7 @@ def _response_data(message: Message) -> dict[str, Any]:
         "url": response.origin_url,
         "properties": response.properties or {},
         "tags": [tag.name for tag in message.tags],
+        "answers": [answer_fields(a) for a in message.answers],
         "person": person_of(response),
         "created_at": response.created_at.isoformat(),
         "updated_at": response.updated_at.isoformat(),
@@ -89,7 +91,14 @@ def flat(message: Message) -> dict[str, Any]:
     flat_data["survey"] = data["survey"]["id"]
     flat_data["tags"] = ", ".join(data["tags"])
     flat_data["tag"] = message.tag.name if message.tag is not None else None
+    for answer in flat_data.pop("answers"):
+        flat_data[f"answer_{answer['question']}"] = answer_cell(answer["value"])
     return flat_data
+
+
+def answer_lines(message: Message) -> list[tuple[str, str]]:
+    """Return each answer to an additional question as (question as read, answer as read)."""
+    return [(answer.text, answer.said) for answer in message.answers]
 
 
 def headline(message: Message) -> str:

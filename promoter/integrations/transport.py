@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from promoter.core.errors import ApplicationError
 from promoter.core.http import HttpError, HttpReply
-from promoter.responses.models import Response, Tag
+from promoter.responses.models import Answer, Response, Tag
 
 
 class TransportError(Exception):
@@ -58,6 +58,7 @@ class Message:
     tag: Tag | None = None  # the tag just added, for response.tagged
     at: datetime.datetime = field(default_factory=timezone.now)
     test: bool = False
+    answers: list[Answer] = field(default_factory=list)  # to additional questions
     # The response as integrations send it, built once per message (payload.response_data):
     # the outbox digests what a message says and then sends it, and building it twice (the
     # dashboard address above all) was a third of a delivery's time.

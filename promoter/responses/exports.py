@@ -12,8 +12,10 @@ from typing import Any
 from promoter.accounts.models import Project
 from promoter.core.spreadsheets import csv_safe
 from promoter.people.models import EndUser
-from promoter.responses.models import Response, ResponseTag, Tag
-from promoter.responses.serializers import SAID, response_fields
+from promoter.responses.models import Answer, Response, Tag
+from promoter.responses.selectors import answers_of, tag_names_of
+from promoter.responses.serializers import SAID, answer_cell, response_fields
+from promoter.surveys.models import Survey
 
 CHUNK = 2000
 WHAT = ("responses", "people", "tags")
@@ -48,10 +50,27 @@ def count(*, project: Project, what: str) -> int:
     return Tag.objects.filter(project=project).count()
 
 
+def _question_ids(project: Project) -> list[str]:
+    """Return the ids of the project's additional questions: those its surveys ask now in
+    their order, then those only earlier versions asked."""
+    ordered: list[str] = []
+    for survey in Survey.objects.filter(project=project).order_by("created_at", "pk"):
+        for question in survey.published_questions or []:
+            if question["id"] not in ordered and question["type"] != "message":
+                ordered.append(question["id"])
+    answered = Answer.objects.filter(survey__project=project).values_list("question", flat=True)
+    return ordered + sorted(set(answered.distinct()) - set(ordered))
+
+
 def _responses(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
     qs = Response.objects.filter(project=project).order_by("created_at", "pk")
     names = _property_names(qs.values_list("properties", flat=True).iterator(chunk_size=CHUNK))
-    columns = [*RESPONSE_COLUMNS, *(f"property:{n}" for n in names)]
+    questions = _question_ids(project)
+    columns = [
+        *RESPONSE_COLUMNS,
+        *(f"property:{n}" for n in names),
+        *(f"answer:{q}" for q in questions),
+    ]
 
     def rows() -> Iterator[dict[str, Any]]:
         start = 0
@@ -62,11 +81,10 @@ def _responses(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
             if not chunk:
                 return
             start = chunk[-1].pk
-            tags: dict[int, list[str]] = {}
-            for link in ResponseTag.objects.filter(response__in=chunk).select_related("tag"):
-                tags.setdefault(link.response_id, []).append(link.tag.name)
+            tags = tag_names_of(chunk)
+            answers = answers_of(chunk) if questions else {}
             for r in chunk:
-                fields = response_fields(r, tags.get(r.pk, []))
+                fields = response_fields(r, tags[r.pk], answers.get(r.pk, []))
                 person = fields["person"]
                 row: dict[str, Any] = {
                     "id": str(fields["id"]),
@@ -81,6 +99,7 @@ def _responses(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
                 }
                 for name in names:
                     row[f"property:{name}"] = fields["properties"].get(name)
+                row["answers"] = {a["question"]: a["value"] for a in fields["answers"]}
                 yield row
 
     return columns, rows()
@@ -130,7 +149,10 @@ def _tags(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
 def export_chunks(*, project: Project, what: str, fmt: str) -> Iterator[tuple[str, int]]:
     """Yield the project's ``what`` (responses, people, tags) as ``fmt`` (csv, jsonl) in
     chunks of text, each with how many rows it holds. CSV cells are safe from spreadsheet
-    formulas; lists are joined with "; " in CSV and stay lists in JSON Lines."""
+    formulas; lists are joined with "; " in CSV and stay lists in JSON Lines. An answer to
+    an additional question is a CSV column ``answer:<question id>``: its text, rating, or
+    choice ids joined with "; " (the Other box last, ``other: <text>``); JSON Lines nest the
+    stored values under ``answers``, by question id."""
     if what not in WHAT or fmt not in FORMATS:
         raise ValueError(f"export what in {WHAT} as {FORMATS}")
     columns, rows = {"responses": _responses, "people": _people, "tags": _tags}[what](project)
@@ -141,7 +163,7 @@ def export_chunks(*, project: Project, what: str, fmt: str) -> Iterator[tuple[st
     n = 0
     for row in rows:
         if fmt == "csv":
-            writer.writerow([_cell(row.get(c)) for c in columns])
+            writer.writerow([_column(row, c) for c in columns])
         else:
             buffer.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
         n += 1
@@ -169,6 +191,13 @@ def export(
         if progress:
             progress(n)
     return total
+
+
+def _column(row: dict[str, Any], column: str) -> str:
+    if column.startswith("answer:"):
+        value = row["answers"].get(column.removeprefix("answer:"))
+        return _cell(None if value is None else answer_cell(value))
+    return _cell(row.get(column))
 
 
 def _cell(value: Any) -> str:

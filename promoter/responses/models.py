@@ -139,6 +139,8 @@ class Answer(models.Model):
     type = models.CharField(max_length=20)
     text = models.CharField(max_length=500)
     value = models.JSONField()
+    # The wording of the choices picked, as the person read them: {choice id: text}.
+    labels = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -150,6 +152,21 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question} of {self.response_id}"
+
+    @property
+    def said(self) -> str:
+        """The answer as people read it: the text, the rating, the picked choices' wording
+        (then "Other: …")."""
+        value = self.value or {}
+        if "text" in value:
+            return str(value["text"])
+        if "rating" in value:
+            return str(value["rating"])
+        labels = self.labels or {}
+        parts = [str(labels.get(c, c)) for c in value.get("choices") or []]
+        if value.get("other"):
+            parts.append(f"Other: {value['other']}")
+        return ", ".join(parts)
 
 
 class Decline(models.Model):

@@ -94,10 +94,10 @@ def responses_count_since(*, survey_id: int, project_id: int, since: datetime.da
 
 def response_for_page(*, response: Response) -> Response:
     """Return ``response`` read afresh with what its page and tag editor show: its survey,
-    person, assignee and tags (``response_tags``, each with its tag)."""
+    person, assignee, tags (``response_tags``, each with its tag) and answers."""
     return (
         Response.objects.select_related("survey", "end_user", "assignee")
-        .prefetch_related("response_tags__tag")
+        .prefetch_related("response_tags__tag", "answers")
         .get(pk=response.pk)
     )
 

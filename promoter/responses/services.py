@@ -123,17 +123,18 @@ def answers_store(
     *,
     response: Response,
     version: int,
-    answers: Sequence[tuple[str, str, str, dict[str, Any]]],
+    answers: Sequence[tuple[str, str, str, dict[str, Any], dict[str, str]]],
     existing: Mapping[str, Answer] | None = None,
     now: datetime.datetime,
 ) -> bool:
-    """Store ``answers`` (question id, type, text as read, stored value) of ``response``,
+    """Store ``answers`` (question id, type, text as read, stored value, the picked choices'
+    wording as read) of ``response``,
     given with ``version`` of its questions; ``existing`` holds its stored answers when it
     may have some (None: a new response, none). New answers cost one INSERT together; an
     answer given anew replaces the stored one. Return whether anything changed."""
     new: list[Answer] = []
     changed = False
-    for question, kind, text, value in answers:
+    for question, kind, text, value, labels in answers:
         stored = (existing or {}).get(question)
         if stored is None:
             new.append(
@@ -145,13 +146,14 @@ def answers_store(
                     type=kind,
                     text=text[:500],
                     value=value,
+                    labels=labels,
                     created_at=now,
                     updated_at=now,
                 )
             )
         elif stored.value != value:
-            Answer.objects.filter(pk=stored.pk).update(value=value, updated_at=now)
-            stored.value, stored.updated_at = value, now
+            Answer.objects.filter(pk=stored.pk).update(value=value, labels=labels, updated_at=now)
+            stored.value, stored.labels, stored.updated_at = value, labels, now
             changed = True
     if new:
         Answer.objects.bulk_create(new)

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from promoter.actions.erasure import person_erase
+from promoter.actions.responses import response_change
 from promoter.channels import services as channels
 from promoter.channels.models import Invitation, InvitationSource
 from promoter.dashboard.tests import test_access
@@ -42,9 +43,11 @@ from promoter.people.models import EndUser
 from promoter.people.services import Identity, end_user_upsert
 from promoter.responses import triage
 from promoter.responses.models import Channel, Response, Tag
+from promoter.responses.selectors import answers_of
 from promoter.responses.services import response_create, response_tag_add, tag_get_or_create
 from promoter.surveys.models import Survey
 from promoter.surveys.services import survey_create
+from promoter.surveys.tests.asking import ask
 
 STRAY = re.compile(r"\b(None|null|undefined|false|NaN)\b")
 LONG = "The export to CSV times out. " * 170  # about 5,000 characters
@@ -169,6 +172,20 @@ def zoo(world) -> list[Response]:
     triage.response_assign(response=handled, assignee=world.admin, actor=world.member)
     triage.response_set_status(response=handled, status="closed", actor=world.admin)
     triage.response_assign(response=rtl, assignee=None, actor=world.member)
+    # Answers to additional questions: a choice with its Other box, a rating, a long text.
+    ask(
+        surveys["nps"],
+        {"id": "fix", "type": "multiple_choice", "text": "What should {product} fix?",
+         "other": True, "choices": [{"id": "speed", "text": "Speed"},
+                                    {"id": "price", "text": "Price"}]},
+        {"id": "docs", "type": "rating", "text": "Rate the docs"},
+        {"id": "more", "type": "text", "text": "Anything else?", "long": True},
+    )  # fmt: skip
+    for response in (long, rtl):
+        response_change(
+            response=response,
+            answers={"fix": {"choices": ["speed"], "other": RTL}, "docs": 2, "more": LONG},
+        )
     add("nps", leaving, 4, Channel.EMAIL, "Please delete my data")
     person_erase(person=leaving, by="test")  # their responses go with them
     return list(Response.objects.filter(project=project).select_related("survey", "end_user"))
@@ -249,9 +266,14 @@ def test_every_message_and_payload_reads_well_with_every_kind_of_response(world,
     for kind, data in SETTINGS.items():
         config, secrets = TRANSPORTS[kind].clean(data)
         transport = TRANSPORTS[kind](config=config, secrets=secrets)
+        answers = answers_of(zoo)
         for response in zoo:
             message = Message(
-                id=str(uuid.uuid4()), event="response.created", response=response, tags=tags
+                id=str(uuid.uuid4()),
+                event="response.created",
+                response=response,
+                tags=tags,
+                answers=answers[response.pk],
             )
             content = transport.content(message)
             text = "\n".join(_strings(json.loads(json.dumps(content, default=str))))

@@ -56,9 +56,10 @@ from promoter.core.errors import ApplicationError, database_errors, database_una
 from promoter.people.models import EndUser
 from promoter.people.selectors import people_for_project, people_with_status
 from promoter.people.services import Identity, end_user_update, end_user_upsert
-from promoter.responses.models import Channel, Response
+from promoter.responses.models import Answer, Channel, Response
 from promoter.responses.selectors import (
     RESPONSE_ORDERS,
+    answers_of,
     last_answer_at,
     last_answers_of,
     notes_of,
@@ -381,10 +382,49 @@ def response_permalink(request: HttpRequest, project: Project, response: Respons
     )
 
 
+# Delighted's question types for ours (a closing message takes no answer).
+DELIGHTED_TYPES = {
+    "text": "free_response",
+    "rating": "scale",
+    "single_choice": "select_one",
+    "yes_no": "select_one",
+    "pmf": "select_one",
+    "multiple_choice": "select_many",
+}
+
+
+def additional_answer(answer: Answer) -> dict[str, Any]:
+    """Return ``answer`` in Delighted's ``additional_answers`` wire format: ``value`` holds
+    the four kinds, all but its question's null; a choice is ``{id, text}`` (the Other box is
+    the choice ``other`` with the text written)."""
+    kind = DELIGHTED_TYPES.get(answer.type, "free_response")
+    value = answer.value
+    labels = answer.labels or {}
+    picked = [{"id": c, "text": labels.get(c, c)} for c in value.get("choices") or []]
+    if value.get("other"):
+        picked.append({"id": "other", "text": str(value["other"])})
+    said: dict[str, Any] = {"free_response": None, "scale": None, "select_one": None,
+                            "select_many": None}  # fmt: skip
+    if kind == "free_response":
+        said["free_response"] = value.get("text")
+    elif kind == "scale":
+        said["scale"] = value.get("rating")
+    elif kind == "select_one":
+        said["select_one"] = picked[0] if picked else None
+    else:
+        said["select_many"] = picked
+    return {
+        "id": str(answer.pk),
+        "value": said,
+        "question": {"id": answer.question, "type": kind, "text": answer.text},
+    }
+
+
 def responses_out(
     request: HttpRequest, project: Project, rows: list[Response], expand: list[str]
 ) -> list[dict[str, Any]]:
     tags = tag_names_of(rows)
+    answers = answers_of(rows)
     notes = {
         pk: [
             {
@@ -421,7 +461,7 @@ def responses_out(
                 "person_properties": r.properties or None,
                 "notes": notes[r.pk],
                 "tags": sorted(tags[r.pk]),
-                "additional_answers": [],
+                "additional_answers": [additional_answer(a) for a in answers[r.pk]],
             }
         )
     return out

@@ -181,3 +181,41 @@ def test_export_streams_csv_and_jsonl(world):
     rows = [json.loads(line) for line in b"".join(people.streaming_content).decode().splitlines()]
     assert len(rows) == EndUser.objects.filter(project=world.alpha).count()
     assert api.get("/export/secrets").status_code == 400
+
+
+def test_answers_are_written_on_create_and_patch_and_read_back(world):
+    from promoter.responses.models import Answer
+    from promoter.surveys.tests.asking import ask
+
+    survey = world.alpha.surveys.get(kind="nps")
+    ask(
+        survey,
+        {"id": "why", "type": "single_choice", "text": "Why {product}?",
+         "choices": [{"id": "speed", "text": "Speed"}, {"id": "price", "text": "Price"}]},
+        {"id": "more", "type": "text", "text": "More?"},
+    )  # fmt: skip
+    api = api_for(world.alpha)
+    body = {"survey": str(survey.public_id), "score": 10, "answers": {"why": "speed"}}
+    created = api.send("post", "/responses", body)
+    assert created.status_code == 201, created.content
+    rid = created.json()["id"]
+    assert created.json()["answers"] == [
+        {"question": "why", "type": "single_choice", "text": "Why Alpha?", "version": 1,
+         "value": {"choices": ["speed"]}, "labels": {"speed": "Speed"}},
+    ]  # fmt: skip
+    patched = api.send("patch", f"/responses/{rid}", {"answers": {"more": "Great docs"}})
+    assert patched.status_code == 200, patched.content
+    assert [a["question"] for a in patched.json()["answers"]] == ["why", "more"]
+    listed = api.get("/responses").json()["items"]
+    assert listed[0]["answers"][1]["value"] == {"text": "Great docs"}
+    refused = api.send("patch", f"/responses/{rid}", {"answers": {"why": "nope"}})
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {"answers.why": "'nope' is not one of its choices"}
+    before = Response.objects.count()
+    bad = {"survey": str(survey.public_id), "score": 10, "answers": {"why": ["speed", "price"]}}
+    refused = api.send("post", "/responses", bad)
+    assert refused.status_code == 400 and refused.json()["fields"] == {
+        "answers.why": "takes one choice"
+    }
+    assert Response.objects.count() == before
+    assert Answer.objects.count() == 2

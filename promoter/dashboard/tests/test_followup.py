@@ -120,3 +120,26 @@ def test_the_inbox_lists_what_waits_with_counts(world, django_assert_max_num_que
     )
     assert closed["Location"] == url
     assert [r.pk for r in client.get(url).context["cards"]] == [new.pk]
+
+
+def test_answers_show_on_the_card_and_the_response_page_escaped(world):
+    from promoter.actions.responses import response_record
+    from promoter.surveys.tests.asking import ask
+
+    survey = world.alpha.surveys.get(kind="nps")
+    ask(
+        survey,
+        {"id": "fix", "type": "multiple_choice", "text": "What <b>hurts</b>?", "other": True,
+         "choices": [{"id": "exports", "text": "Exports"}, {"id": "ui", "text": "UI"}]},
+    )  # fmt: skip
+    response, _ = response_record(
+        survey=survey, score=3, person=None, channel="api",
+        answers={"fix": {"choices": ["ui", "exports"], "other": "<script>x</script>"}},
+    )  # fmt: skip
+    client = world.client_for("viewer")
+    said = "Exports, UI, Other: &lt;script&gt;x&lt;/script&gt;"
+    page = client.get(reverse("project-response", args=["alpha", response.public_id]))
+    assert "<dt>What &lt;b&gt;hurts&lt;/b&gt;?</dt>" in page.content.decode()
+    assert f'<dd data-question="fix">{said}</dd>' in page.content.decode()
+    feed = client.get(reverse("project-responses", args=["alpha"]), {"period": "all"})
+    assert f'<dd data-question="fix">{said}</dd>' in feed.content.decode()

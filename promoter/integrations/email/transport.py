@@ -47,6 +47,7 @@ class EmailTransport(Transport):
             "response": response,
             "category": str(category_for(response.survey.kind, response.score)),
             "data": payload.response_data(message),
+            "answers": payload.answer_lines(message),
             "message": message,
             "site_name": settings.SITE_NAME,
         }

@@ -38,6 +38,7 @@ class SegmentTransport(Transport):
             "channel": data["channel"],
             "locale": data["locale"],
             "tags": data["tags"],
+            "answers": {a["question"]: a["value"] for a in data["answers"]},
             "event": message.event,
             "dashboard_url": data["dashboard_url"],
         }

@@ -56,6 +56,8 @@ class SlackTransport(Transport):
                 facts.append(f"*{escape(name)}:* {escape(str(value))}")
         if message.tags:
             facts.append("*Tags:* " + escape(", ".join(t.name for t in message.tags)))
+        for question, said in payload.answer_lines(message):
+            facts.append(f"*{escape(question)}* {escape(said)}")
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f} for f in facts]}
         )

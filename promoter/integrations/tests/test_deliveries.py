@@ -242,8 +242,8 @@ def test_a_batch_is_recorded_at_once_and_a_claim_taken_over_meanwhile_is_not_our
     first, second, third = Delivery.objects.order_by("pk")
     real = outbox._attempt
 
-    def attempt(delivery, tags):
-        result = real(delivery, tags)
+    def attempt(delivery, *lookups):
+        result = real(delivery, *lookups)
         if delivery.pk == third.pk:
             # While this worker sends, its lease on the second ran out and another took it.
             Delivery.objects.filter(pk=second.pk).update(claimed_by="other:1")

@@ -331,3 +331,64 @@ def test_a_message_is_built_once_for_its_digest_and_its_sending(world, receiver,
     work()
     assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
     assert len(builds) == 1
+
+
+def test_answers_travel_in_every_message_and_a_later_answer_is_news(world, receiver, smtp):
+    """The webhook's response carries the answers; Slack, e-mail and Zendesk say them in
+    words; an answer given after the first message makes a response.updated that is sent."""
+    import json as jsonlib
+
+    from promoter.surveys.tests.asking import ask
+
+    survey = world.alpha.surveys.get(kind="nps")
+    ask(
+        survey,
+        {"id": "fix", "type": "single_choice", "text": "What should we fix?",
+         "choices": [{"id": "exports", "text": "Slow exports"}, {"id": "ui", "text": "UI"}]},
+        {"id": "docs", "type": "rating", "text": "Rate the docs"},
+    )  # fmt: skip
+    for kind, data in (
+        ("webhook", {"url": receiver.url + "/w"}),
+        ("slack", {"url": receiver.url + "/s"}),
+        ("email", {"recipients": "owner@example.com"}),
+    ):
+        destination = destination_create(project=world.alpha, kind=kind, name=kind, data=data)
+        rule_create(destination=destination, events=[C, U])
+    client = Client()
+    rid = str(uuid.uuid4())
+    body = {
+        "key": world.alpha.public_key,
+        "user": {"id": "u-1"},
+        "id": rid,
+        "survey": str(survey.public_id),
+        "score": 2,
+        "answers": {"fix": "exports"},
+    }
+    reply = client.post("/i/v1/responses", body, content_type="application/json")
+    assert reply.status_code == 201, reply.content
+    work()
+    hook = next(r for r in receiver.requests if r.path == "/w").json()
+    assert hook["data"]["response"]["answers"] == [
+        {"question": "fix", "type": "single_choice", "text": "What should we fix?", "version": 1,
+         "value": {"choices": ["exports"]}, "labels": {"exports": "Slow exports"}},
+    ]  # fmt: skip
+    slack = next(r for r in receiver.requests if r.path == "/s").body.decode()
+    assert (
+        "*What should we fix?* Slow exports"
+        in jsonlib.loads(slack)["attachments"][0]["blocks"][1]["elements"][2]["text"]
+    )
+    assert (
+        "What should we fix? Slow exports"
+        in smtp.messages[0]["message"].get_body(("plain",)).get_content()
+    )
+    widget_patch_answers = {"key": world.alpha.public_key, "user": {"id": "u-1"},
+                            "answers": {"docs": 2}}  # fmt: skip
+    reply = client.patch(
+        f"/i/v1/responses/{rid}", widget_patch_answers, content_type="application/json"
+    )
+    assert reply.status_code == 200, reply.content
+    work()
+    updates = [r.json() for r in receiver.requests if r.path == "/w"][1:]
+    assert [u["type"] for u in updates] == ["response.updated"]
+    assert updates[0]["data"]["response"]["answers"][1]["value"] == {"rating": 2}
+    assert Delivery.objects.filter(event=U, status=DeliveryStatus.SKIPPED).count() == 0

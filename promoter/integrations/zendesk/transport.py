@@ -39,6 +39,7 @@ class ZendeskTransport(Transport):
             "",
             comment or "(no comment)",
             "",
+            *(f"{question} {said}" for question, said in payload.answer_lines(message)),
             f"Survey: {response.survey.name}",
         ]
         lines += [f"{k}: {v}" for k, v in sorted((response.properties or {}).items())]

@@ -75,3 +75,36 @@ def test_a_file_is_written_whole_and_errors_are_one_line(world, tmp_path):
         call_command("export", project="nope")
     with pytest.raises(CommandError, match="no directory"):
         call_command("export", project="alpha", output=str(tmp_path / "missing" / "x.csv"))
+
+
+def test_answers_are_one_csv_column_per_question_and_nested_in_json_lines(world):
+    from promoter.actions.responses import response_record
+    from promoter.surveys.tests.asking import ask
+
+    survey = world.alpha.surveys.get(kind="nps")
+    ask(
+        survey,
+        {"id": "use", "type": "multiple_choice", "text": "Use?", "other": True,
+         "choices": [{"id": "api", "text": "API"}, {"id": "csv", "text": "CSV"}]},
+        {"id": "docs", "type": "rating", "text": "Docs?"},
+        {"id": "why", "type": "text", "text": "Why?"},
+    )  # fmt: skip
+    answered, _ = response_record(
+        survey=survey, score=9, person=None, channel="api",
+        answers={"use": {"choices": ["csv", "api"], "other": "=cmd"}, "docs": 5},
+    )  # fmt: skip
+    plain, _ = response_record(survey=survey, score=3, person=None, channel="api")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(export(project="alpha", format="csv")))}
+    header = list(next(iter(rows.values())))
+    assert header[-3:] == ["answer:use", "answer:docs", "answer:why"]  # the questions' order
+    mine = rows[str(answered.public_id)]
+    assert mine["answer:use"] == "api; csv; other: =cmd"  # ids joined with "; "
+    assert mine["answer:docs"] == "5" and mine["answer:why"] == ""
+    assert rows[str(plain.public_id)]["answer:use"] == ""
+    lines = [json.loads(line) for line in export(project="alpha", format="jsonl").splitlines()]
+    nested = {line["id"]: line["answers"] for line in lines}
+    assert nested[str(answered.public_id)] == {
+        "use": {"choices": ["api", "csv"], "other": "=cmd"},
+        "docs": {"rating": 5},
+    }
+    assert nested[str(plain.public_id)] == {}

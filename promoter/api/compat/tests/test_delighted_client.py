@@ -173,3 +173,65 @@ def test_the_clients_errors_come_back_as_delighted_sent_them(world, client, live
     with pytest.raises(delighted.errors.TooManyRequestsError) as limited:
         delighted.Metrics.retrieve(client=client)
     assert 1 <= limited.value.retry_after <= 61
+
+
+def test_the_client_lists_additional_answers_of_every_type(world, client):
+    """Answers given through the widget come back as Delighted's ``additional_answers``:
+    free_response, scale, select_one and select_many, each with its question."""
+    import json
+    import uuid
+
+    from django.test import Client as HttpClient
+
+    from promoter.surveys.tests.asking import ask
+
+    survey = world.alpha.surveys.get(kind="nps")
+    ask(
+        survey,
+        {"id": "why", "type": "text", "text": "Why?"},
+        {"id": "docs", "type": "rating", "text": "Rate our docs"},
+        {"id": "fit", "type": "pmf"},
+        {"id": "use", "type": "multiple_choice", "text": "What do you use?", "other": True,
+         "choices": [{"id": "api", "text": "The API"}, {"id": "csv", "text": "Exports"}]},
+    )  # fmt: skip
+    body = {
+        "key": world.alpha.public_key,
+        "user": {"email": "ada@example.com"},
+        "id": str(uuid.uuid4()),
+        "survey": str(survey.public_id),
+        "score": 9,
+        "answers": {
+            "why": "Fast exports",
+            "docs": 4,
+            "fit": "very_disappointed",
+            "use": {"choices": ["csv", "api"], "other": "Webhooks"},
+        },
+    }
+    reply = HttpClient().post("/i/v1/responses", json.dumps(body), content_type="application/json")
+    assert reply.status_code == 201, reply.content
+    [listed] = delighted.SurveyResponse.all(client=client)
+    answers = {a["question"]["id"]: a for a in listed.additional_answers}
+    empty = {"free_response": None, "scale": None, "select_one": None, "select_many": None}
+    assert answers["why"]["question"] == {"id": "why", "type": "free_response", "text": "Why?"}
+    assert answers["why"]["value"] == {**empty, "free_response": "Fast exports"}
+    assert answers["docs"]["question"]["type"] == "scale"
+    assert answers["docs"]["value"] == {**empty, "scale": 4}
+    assert answers["fit"]["question"] == {
+        "id": "fit",
+        "type": "select_one",
+        "text": "How would you feel if you could no longer use Alpha?",
+    }
+    assert answers["fit"]["value"] == {
+        **empty,
+        "select_one": {"id": "very_disappointed", "text": "Very disappointed"},
+    }
+    assert answers["use"]["question"]["type"] == "select_many"
+    assert answers["use"]["value"] == {
+        **empty,
+        "select_many": [
+            {"id": "api", "text": "The API"},
+            {"id": "csv", "text": "Exports"},
+            {"id": "other", "text": "Webhooks"},
+        ],
+    }
+    assert all(isinstance(a["id"], str) for a in listed.additional_answers)
