@@ -482,15 +482,29 @@ def answer_record(*, invitation: Invitation, score: int, now: datetime.datetime)
 
 
 def answer_comment(
-    *, invitation: Invitation, comment: str, score: int | None, now: datetime.datetime
+    *,
+    invitation: Invitation,
+    comment: str,
+    score: int | None,
+    now: datetime.datetime,
+    answers: Mapping[str, Any] | None = None,
+    version: int | None = None,
 ) -> Response:
-    """Record the comment (and maybe a changed score) from the invitation's comment page."""
+    """Record the comment, the answers to additional questions of ``version`` (and maybe a
+    changed score) from the invitation's comment page; all or nothing."""
     with transaction.atomic():
         current = Response.objects.filter(public_id=response_id_for(invitation)).first()
         if current is None:
             current = answer_record(invitation=invitation, score=score or -1, now=now)
             score = None
-        return response_change(response=current, comment=comment, score=score, now=now)
+        return response_change(
+            response=current,
+            comment=comment,
+            score=score,
+            answers=answers or None,
+            version=version,
+            now=now,
+        )
 
 
 def invitation_opened(*, invitation: Invitation, now: datetime.datetime) -> None:
@@ -557,8 +571,19 @@ def _check_link_throttle(*, survey: Survey, identity: Identity, now: datetime.da
         )
 
 
-def link_comment(*, response: Response, comment: str, now: datetime.datetime) -> Response:
-    return response_change(response=response, comment=comment, now=now)
+def link_comment(
+    *,
+    response: Response,
+    comment: str,
+    now: datetime.datetime,
+    answers: Mapping[str, Any] | None = None,
+    version: int | None = None,
+) -> Response:
+    """Record the comment and the answers to additional questions of ``version`` given on a
+    public link's comment page; all or nothing."""
+    return response_change(
+        response=response, comment=comment, answers=answers or None, version=version, now=now
+    )
 
 
 # Unsubscribes and bounces -------------------------------------------------------------------

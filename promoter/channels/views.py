@@ -17,7 +17,7 @@ import functools
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core import signing
@@ -40,6 +40,7 @@ from promoter.access import (
 )
 from promoter.channels import services
 from promoter.channels.models import Invitation
+from promoter.channels.questions import asked_answers, page_questions, posted_answers
 from promoter.core.clients import client_scope
 from promoter.core.errors import ApplicationError
 from promoter.core.inputs import unstorable
@@ -178,9 +179,11 @@ def _page(
     saved: bool = False,
     status: int = 200,
     error: str = "",
+    answer_errors: Mapping[str, str] | None = None,
 ) -> HttpResponse:
     low, high = survey.scale
     texts = _texts(survey, locale)
+    page = page_questions(survey=survey, response=response)
     category = None
     if score is not None:
         from promoter.surveys.scales import category_for
@@ -198,8 +201,40 @@ def _page(
         "change_score": change_score,
         "saved": saved,
         "error": error,
+        "questions": page.form(
+            survey=survey, response=response, score=score, errors=answer_errors or {}
+        ),
+        "version": page.version,
+        "closing": page.closing(survey=survey, response=response, score=score) if saved else None,
     }
     return render(request, "channels/answer.html", context, status=status)
+
+
+def _answers(
+    request: HttpRequest, *, survey: Survey, response: Response | None, score: int | None
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Return the answers to additional questions the comment page posted (those on the
+    person's path), the version they answer, and the required ones left blank."""
+    page = page_questions(survey=survey, response=response)
+    if score is None:
+        return {}, page.version, {}
+    kept, missing = asked_answers(
+        survey=survey,
+        page=page,
+        given=posted_answers(page.questions, request.POST),
+        score=score,
+        properties=dict(response.properties or {}) if response is not None else {},
+    )
+    return kept, page.version, missing
+
+
+def _answer_errors(exc: ApplicationError) -> dict[str, str]:
+    """Return the problems of a refused answer by question id (fields ``answers.<id>``)."""
+    found: dict[str, str] = {}
+    for name, why in (exc.fields or {}).items():
+        if name.startswith("answers."):
+            found[name.split(".")[1]] = str(why)
+    return found
 
 
 def _closed(survey: Survey, channel: str) -> bool:
@@ -262,20 +297,32 @@ def email_answer_page(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         score = _score(request.POST.get("score", ""), survey)
         error = ""
+        answer_errors: dict[str, str] = {}
         if score is None and request.POST.get("score"):
             error = "That score is not on this survey's scale."
         elif score is None and response is None:
             error = "Choose a score first."
         else:
-            try:
-                services.answer_comment(
-                    invitation=invitation,
-                    comment=request.POST.get("comment", ""),
-                    score=score,
-                    now=timezone.now(),
-                )
-            except ApplicationError as exc:
-                error = exc.detail
+            answers, version, answer_errors = _answers(
+                request,
+                survey=survey,
+                response=response,
+                score=score if score is not None else response.score if response else None,
+            )
+            if answer_errors:
+                error = "Please answer the questions marked below."
+            else:
+                try:
+                    services.answer_comment(
+                        invitation=invitation,
+                        comment=request.POST.get("comment", ""),
+                        score=score,
+                        answers=answers,
+                        version=version,
+                        now=timezone.now(),
+                    )
+                except ApplicationError as exc:
+                    error, answer_errors = exc.detail, _answer_errors(exc)
         if not error:
             return _saved(request)
         return _page(
@@ -288,6 +335,7 @@ def email_answer_page(request: HttpRequest, token: str) -> HttpResponse:
             change_score=True,
             status=400,
             error=error,
+            answer_errors=answer_errors,
         )
     return _page(
         request,
@@ -415,9 +463,22 @@ def link_survey_comment(request: HttpRequest, survey_id: str, token: str) -> Htt
         return _invalid(request, why="This link is not valid: it may have been altered.")
     locale = response.locale
     if request.method == "POST":
+        answers, version, answer_errors = _answers(
+            request, survey=survey, response=response, score=response.score
+        )
         try:
+            if answer_errors:
+                raise ApplicationError(
+                    code="invalid",
+                    detail="Please answer the questions marked below.",
+                    fields={f"answers.{qid}": why for qid, why in answer_errors.items()},
+                )
             services.link_comment(
-                response=response, comment=request.POST.get("comment", ""), now=timezone.now()
+                response=response,
+                comment=request.POST.get("comment", ""),
+                answers=answers,
+                version=version,
+                now=timezone.now(),
             )
         except ApplicationError as exc:
             return _page(
@@ -429,6 +490,7 @@ def link_survey_comment(request: HttpRequest, survey_id: str, token: str) -> Htt
                 action=request.path,
                 status=400,
                 error=exc.detail,
+                answer_errors=_answer_errors(exc),
             )
         return _saved(request)
     return _page(
