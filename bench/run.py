@@ -209,7 +209,10 @@ TARGETS: list[Target] = [
            lambda r: _dig(r.get("deliveries", {}), "results", "workers_4",
                           "deliveries_per_second_median"), _at_least(500)),
     Target("widget", "promoter.js <= 12 KB gzipped",
-           lambda r: _dig(r.get("widget", {}), "gzip_bytes"), _at_most(12 * 1024)),
+           lambda r: _dig(r.get("widget", {}), "files", "promoter.js", "gzip_bytes"),
+           _at_most(12 * 1024)),
+    Target("widget", "promoter.js + questions.js <= 24 KB gzipped",
+           lambda r: _dig(r.get("widget", {}), "total", "gzip_bytes"), _at_most(24 * 1024)),
 ]  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""The widget's public API under /i/v1/ (namespace ``ingest``) and the widget script."""
+"""The widget's public API under /i/v1/ (namespace ``ingest``) and the widget's scripts."""
 
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -9,4 +9,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i/v1/", include((api_urlpatterns(), "ingest"), namespace="ingest")),
     path("w/promoter.js", ingest.widget_js, name="widget-js"),
     path("w/promoter.<str:version>.js", ingest.widget_js_versioned, name="widget-js-versioned"),
+    path("w/questions.js", ingest.questions_js, name="questions-js"),
+    path(
+        "w/questions.<str:version>.js",
+        ingest.questions_js_versioned,
+        name="questions-js-versioned",
+    ),
 ]

@@ -44,6 +44,8 @@ OTHER_ROUTES = {
     "healthz": "static JSON, no data",
     "widget-js": "the static widget script",
     "widget-js-versioned": "the static widget script",
+    "questions-js": "the widget's static second script",
+    "questions-js-versioned": "the widget's static second script",
     "vendor-asset": "static third-party files",
     "demo": "demo mode only (PROMOTER_DEMO), the first project of a demo installation",
     "first-run": "exists only while there is no user at all",

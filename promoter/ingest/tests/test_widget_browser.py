@@ -6,15 +6,11 @@ A missing browser is a failure, never a skip: `make test` installs chromium when
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
-from promoter.accounts.models import Project, User
-from promoter.actions.projects import project_create
+from promoter.ingest.tests.widget_page import LONG_WAIT_MS, open_demo, wait_for
 from promoter.people.models import EndUser
 from promoter.responses.models import Decline, Display, Response
 from promoter.surveys.models import Survey
@@ -22,50 +18,6 @@ from promoter.surveys.models import Survey
 XSS = "<img src=x onerror=alert(1)>"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(settings, live_server) -> Project:
-    settings.DEMO_MODE = True
-    settings.INGEST_RATE_LIMIT_PER_MINUTE = 0
-    cache.clear()
-    owner = User.objects.create_user("owner@example.com", "correct horse battery staple")
-    project = project_create(owner=owner, name="Acme Cloud", slug="acme")
-    Survey.objects.filter(project=project).update(cta_url="https://example.com/review")
-    return project
-
-
-@pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url)
-    opened = context.new_page()
-    alerts: list[str] = []
-    opened.on("dialog", lambda dialog: (alerts.append(dialog.message), dialog.dismiss()))
-    opened.alerts = alerts
-    yield opened
-    context.close()
-
-
-# A wait that must survive a loaded 2-core machine: the event decides, the deadline only
-# stops a test that would otherwise hang.
-LONG_WAIT_MS = 60_000
-
-
-def wait_for(check: Callable[[], Any], timeout: float = LONG_WAIT_MS / 1000) -> Any:
-    """Poll ``check`` (a database read, answered by the live server's thread) until it returns
-    something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
-
-
-def open_demo(page: Any, query: str) -> Any:
-    with page.expect_response(lambda r: r.url.endswith("/i/v1/eligibility")) as answer:
-        page.goto(f"/demo/?{query}")
-    return answer.value
 
 
 def test_keyboard_only_answer_stores_a_detractor_with_comment_and_properties(demo, page):

@@ -20,6 +20,9 @@
   const W = "#ffffff";
   const K = "#111827";
   const SCRIPT_RE = /\/promoter(\.[\w-]+)?\.js([?#]|$)/;
+  // The version of questions.js served with this file: the server writes it in when serving.
+  const QV = "@questions-version@";
+  const QAPI = 1; // the contract between this file and questions.js (its P._Q.v)
 
   const warn = (...a) => {
     try {
@@ -38,12 +41,13 @@
     };
   const on = (t, ev, fn) => t.addEventListener(ev, guard(fn));
 
-  // The default host is the origin this script was loaded from.
+  // The default host is the origin this script was loaded from; questions.js lies beside it.
   let origin = location.origin;
+  let src = origin + "/w/promoter.js";
   try {
     const s =
       d.currentScript || [...d.scripts].reverse().find((x) => SCRIPT_RE.test(x.src));
-    if (s && s.src) origin = new URL(s.src, location.href).origin;
+    if (s && s.src) ({ origin, href: src } = new URL(s.src, location.href));
   } catch (e) {}
 
   // localStorage that never throws (private modes, sandboxed frames).
@@ -73,10 +77,10 @@
 
   // --- state ---------------------------------------------------------------------------------
   let cfg = null; // {key, host, user, hash, locale, channel}
-  let step = "idle"; // idle | waiting | score | followup | thanks | closed
+  let step = "idle"; // idle | waiting | score | followup | questions | thanks | closed
   let gen = 0; // bumped to cancel eligibility checks in flight
   let timer = 0; // the display delay, then the thank-you auto-close
-  let cur = null; // the survey on screen: {s, who, id, cat}
+  let cur = null; // the survey on screen: {s, who, id, n, cat} (n: the score chosen)
   let ui = null; // {host, root}
   let anon = null;
   let booted = false;
@@ -223,11 +227,51 @@
     const j = r.j || {};
     if (r.s !== 200) return warn("eligibility:", r.s, j.detail || "");
     if (j.watch_pages) watch();
+    tab(j.button, who);
     const s = j.survey;
     if (!j.eligible || !s || !s.id) return;
     step = "waiting";
     const delay = extra.force ? 0 : Math.min(Math.max(+s.delay_seconds || 0, 0), 86400);
     timer = setTimeout(guard(() => open(s, who)), delay * 1000);
+  }
+
+  // The feedback button (b: the eligibility answer's `button`): an always-visible tab that
+  // opens its survey on demand, whatever the eligibility said; its answers carry
+  // source "button", and it records no display and no decline.
+  let tb = null;
+  function tab(b, who) {
+    tb = b && b.survey && b.survey.id ? { b, who } : null;
+    let h = d.getElementById("promoter-tab");
+    if (!tb || h) return tb || (h && h.remove());
+    const at = b.placement;
+    const side = at === "left" ? "left" : "right";
+    h = el("div", { id: "promoter-tab", style: "position:fixed!important" });
+    h.attachShadow({ mode: "open" }).append(
+      el("style", {
+        text: `${vars(b.survey.look || {}, ".t")}:host{all:initial!important;position:fixed!important;z-index:2147482999!important;${
+          at === "bottom"
+            ? "right:16px!important;bottom:16px!important}.t{border-radius:var(--r)"
+            : `${side}:0!important;top:50%!important;transform:translateY(-50%)!important}.t{writing-mode:vertical-rl;border-radius:${side === "left" ? "0 var(--r) var(--r) 0" : "var(--r) 0 0 var(--r)"}`
+        }}
+.t{padding:12px 10px;border:0;cursor:pointer;background:var(--pc);color:var(--on);font:600 14px/1 var(--ff)}
+.t:focus-visible{outline:3px solid var(--ln);outline-offset:2px}`,
+      }),
+      btn(
+        {
+          class: "t",
+          part: "button",
+          "aria-haspopup": "dialog",
+          "data-promoter": "tab",
+          onclick: () => {
+            if (step === "waiting") clearTimeout(timer);
+            else if (busy()) return;
+            open(tb.b.survey, tb.who, 1);
+          },
+        },
+        String(b.label || "Feedback"),
+      ),
+    );
+    d.body.append(h);
   }
 
   // --- rendering -----------------------------------------------------------------------------
@@ -265,13 +309,38 @@
     return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
   }
 
-  function styles(look, wide) {
-    let fg = hex(look.text_color, K);
-    let bg = hex(look.background_color, W);
-    if (ratio(fg, bg) < 4.5) [fg, bg] = [K, W];
-    const pc = hex(look.primary_color, "#4338ca");
+  // The colour variables of one theme (p: "" light, "dark_" dark), readable whatever the
+  // look says: text falls back to black on white, lines to the text colour.
+  function pal(look, p, f, b, c) {
+    let fg = hex(look[p + "text_color"], f);
+    let bg = hex(look[p + "background_color"], b);
+    if (ratio(fg, bg) < 4.5) [fg, bg] = [f, b];
+    const pc = hex(look[p + "primary_color"], c);
     const onp = ratio(W, pc) >= 4.5 || ratio(W, pc) > ratio(K, pc) ? W : K; // text on primary
     const line = ratio(pc, bg) >= 3 ? pc : fg; // borders and focus ring: 3:1 against background
+    return `--pc:${pc};--on:${onp};--ln:${line};--fg:${fg};--bg:${bg}`;
+  }
+  const FONTS = {
+    "sans-serif": "Helvetica,Arial,sans-serif",
+    serif: "Georgia,Cambria,'Times New Roman',serif",
+    rounded: "ui-rounded,'SF Pro Rounded',system-ui,sans-serif",
+    monospace: "ui-monospace,Menlo,Consolas,monospace",
+  };
+  // The look's variables on selector x: both themes' colours, the corner radius and the font.
+  function vars(look, x) {
+    const light = pal(look, "", K, W, "#4338ca");
+    const dark = pal(look, "dark_", "#f3f4f6", "#1f2937", "#a5b4fc");
+    const th = look.theme;
+    const r = parseInt(look.radius, 10);
+    const font =
+      (FONTS.hasOwnProperty(look.font) && FONTS[look.font]) ||
+      'system-ui,-apple-system,"Segoe UI",Roboto,sans-serif';
+    return `${x}{${th === "dark" ? dark : light};--r:${r >= 0 ? Math.min(r, 24) : 12}px;--ff:${font}}${
+      th === "auto" ? `@media (prefers-color-scheme:dark){${x}{${dark}}}` : ""
+    }`;
+  }
+
+  function styles(look, wide, pv) {
     const at = look.position;
     const pos =
       at === "bottom-left"
@@ -280,23 +349,30 @@
           ? "left:50%!important;transform:translateX(-50%)!important;"
           : "right:16px!important;";
     // Page CSS reaches the host element only: !important rules in the shadow root beat it.
-    return `:host{all:initial!important;position:fixed!important;z-index:2147483000!important;
-display:block!important;bottom:16px!important;${pos}width:360px!important;
-max-width:calc(100vw - 32px)!important}
+    // A preview sits in the page's flow, one card a step, and does not slide in.
+    // The colours are variables of the dialog (--pc primary, --on text on it, --ln lines and
+    // focus ring, --fg, --bg), which questions.js's rules use too.
+    return `:host{all:initial!important;display:block!important;${
+      pv
+        ? "margin:0 0 16px!important;"
+        : `position:fixed!important;z-index:2147483000!important;bottom:16px!important;${pos}`
+    }width:360px!important;max-width:calc(100vw - 32px)!important}
 *{box-sizing:border-box;margin:0}
-.d{position:relative;max-height:calc(100vh - 32px);overflow:auto;padding:20px;border-radius:12px;border:1px solid rgba(0,0,0,.1);background:${bg};color:${fg};font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;box-shadow:0 6px 32px rgba(0,0,0,.25);animation:pi .2s ease-out}
+${vars(look, ".d")}
+.d{position:relative;max-height:calc(100vh - 32px);overflow:auto;padding:20px;border-radius:var(--r);border:1px solid rgba(0,0,0,.1);background:var(--bg);color:var(--fg);font:15px/1.4 var(--ff);box-shadow:0 6px 32px rgba(0,0,0,.25);animation:pi .2s ease-out}
+.lg{display:block;max-height:28px;max-width:50%;margin:0 0 12px}
 @keyframes pi{from{opacity:0;transform:translateY(12px)}}
-@media (prefers-reduced-motion:reduce){.d{animation:none}}
+@media (prefers-reduced-motion:reduce){.d{animation:none}}${pv ? ".d{animation:none}" : ""}
 h2{font-size:16px;font-weight:600;margin:0 0 14px;margin-inline-end:32px;outline:0}
-button,a,textarea{font:inherit;color:inherit}
+button,a,textarea,input{font:inherit;color:inherit}
 button{cursor:pointer;background:none;border:0;padding:0}
-:focus-visible{outline:3px solid ${line}!important;outline-offset:2px}
+:focus-visible{outline:3px solid var(--ln)!important;outline-offset:2px}
 .s{display:flex;gap:4px}
-.sc{flex:1 1 0;min-width:0;height:40px;border:1px solid ${line};border-radius:6px;font-weight:600}
-.b{display:inline-block;padding:8px 16px;border:1px solid ${line};border-radius:6px;font-weight:600;text-decoration:none}
-.sc:hover,.sc[aria-checked=true],.p{background:${pc};color:${onp};border-color:${pc}}
+.sc{flex:1 1 0;min-width:0;height:40px;border:1px solid var(--ln);border-radius:6px;font-weight:600}
+.b{display:inline-block;padding:8px 16px;border:1px solid var(--ln);border-radius:6px;font-weight:600;text-decoration:none}
+.sc:hover,.sc[aria-checked=true],.p{background:var(--pc);color:var(--on);border-color:var(--pc)}
 .l{display:flex;justify-content:space-between;gap:12px;margin-top:6px;font-size:12px}
-textarea{display:block;width:100%;min-height:84px;padding:8px 10px;border:1px solid ${line};border-radius:6px;background:${bg};resize:vertical}
+textarea{display:block;width:100%;min-height:84px;padding:8px 10px;border:1px solid var(--ln);border-radius:6px;background:var(--bg);resize:vertical}
 .r{display:flex;flex-wrap:wrap;gap:8px;justify-content:flex-end;margin-top:12px}
 .x{position:absolute;top:8px;inset-inline-end:8px;width:32px;height:32px;border-radius:6px;font-size:22px;line-height:1}
 .f{margin-top:12px;font-size:11px;text-align:end}
@@ -313,19 +389,53 @@ ${wide ? ".s{flex-wrap:wrap;justify-content:center}.sc{flex:0 0 calc((100% - 20p
     return a;
   }
 
+  // Moves focus to x, a new step's control, unless the person is typing on the page: then the
+  // step is only announced (`say`), in the live region of the frame f.
+  function take(f, x, say) {
+    const a = focused();
+    if (a && (a.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName))) {
+      setTimeout(() => (f.live.textContent = say), 100);
+    } else x.focus({ preventScroll: true });
+  }
+
+  // questions.js (P._Q): already on the page (a preview page includes it), else loaded once
+  // from beside this script, at the version served with it.
+  let qp = null;
+  function loadQ() {
+    const got = () => {
+      const Q = w.Promoter && w.Promoter._Q;
+      return Q && Q.v === QAPI ? Q : null;
+    };
+    if (!qp) {
+      qp = new Promise((ok, no) => {
+        if (got()) return ok(got());
+        const x = d.createElement("script");
+        x.onload = () => (got() ? ok(got()) : no(Error("questions.js: wrong version")));
+        x.onerror = () => no(Error("questions.js did not load"));
+        x.src = new URL("questions." + QV + ".js", src).href;
+        d.head.append(x);
+      });
+      qp.catch(() => (qp = null)); // a later survey tries again
+    }
+    return qp;
+  }
+
   const KINDS = { nps: [0, 10, 6, 9], csat: [1, 5, 2, 4], ces: [1, 7, 3, 5] };
 
-  function open(s, who) {
-    if (!d.body) return on(d, "DOMContentLoaded", () => open(s, who));
+  function open(s, who, b) {
+    if (!d.body) return on(d, "DOMContentLoaded", () => open(s, who, b));
     try {
-      render(s, who);
+      render(s, who, null, b);
     } catch (e) {
       warn(e);
       close();
     }
   }
 
-  function render(s, who) {
+  // Shows survey s to the person `who`. A preview (pv: {score, locale, root}) shows instead,
+  // one card a step, the score chosen, the comment and the questions of that score's path,
+  // and the closing: it sends, stores and focuses nothing, and leaves the live survey alone.
+  function render(s, who, pv, b) {
     const t = s.texts || {};
     const txt = (k, dflt) => (typeof t[k] === "string" && t[k]) || dflt;
     const dflt = KINDS.hasOwnProperty(s.kind) ? KINDS[s.kind] : KINDS.nps;
@@ -335,145 +445,150 @@ ${wide ? ".s{flex-wrap:wrap;justify-content:center}.sc{flex:0 0 calc((100% - 20p
     const ct = s.categories || {};
     const dmax = Number.isInteger(ct.detractor_max) ? ct.detractor_max : dflt[2];
     const pmin = Number.isInteger(ct.promoter_min) ? ct.promoter_min : dflt[3];
-    const rtl = /^(ar|he|fa|ur)\b/i.test(s.locale || cfg.locale || "");
-    const prev = focused();
-    const old = d.getElementById("promoter-widget");
-    if (old) old.remove();
-
-    const host = el("div", {
-      id: "promoter-widget",
-      style: "position:fixed!important;z-index:2147483000!important;display:block!important",
-    });
-    const root = host.attachShadow({ mode: "open" });
-    ui = { host, root, prev };
-    cur = { s, who, id: null, cat: null };
-    let hover = false;
-
-    const live = el("div", { class: "v", "aria-live": "polite" });
-    const body = el("div");
-    const dlg = el(
-      "div",
-      {
-        class: "d",
-        role: "dialog",
-        "aria-modal": "false",
-        "aria-labelledby": "pq",
-        "data-promoter": "dialog",
-        part: "dialog",
-        lang: s.locale,
-        dir: rtl ? "rtl" : null,
-        onkeydown: (e) => {
-          if (e.key === "Escape") {
-            e.stopPropagation();
-            dismiss();
-          }
-        },
-        onpointerenter: () => (hover = true),
-        onpointerleave: () => (hover = false),
-      },
-      [
-        btn(
-          {
-            class: "x",
-            "aria-label": txt("dismiss", "Close"),
-            "data-promoter": "close",
-            part: "close",
-            onclick: dismiss,
-          },
-          "\u00d7",
-        ),
-        body,
-        t.powered_by && el("p", { class: "f", text: txt("powered_by") }),
-      ],
-    );
-    root.append(el("style", { text: styles(s.look || {}, hi - lo > 7) }), dlg, live);
-
-    // Replaces the dialog's content; the heading (id "pq") names the dialog at every step.
-    const page = (title, extra, kids) => {
-      const h = el("h2", Object.assign({ id: "pq", text: title }, extra));
-      body.textContent = "";
-      body.append(h, ...kids.filter(Boolean)); // a step's optional parts are false when absent
-      return h;
-    };
-
-    // Step 1: the score, a radio group with a roving tabindex.
+    const cat = (n) => (n <= dmax ? "detractor" : n >= pmin ? "promoter" : "passive");
+    const loc = (pv && pv.locale) || s.locale || (cfg && cfg.locale) || "";
+    const rtl = /^(ar|he|fa|ur)\b/i.test(loc);
+    const qs = Array.isArray(s.questions) ? s.questions : [];
     const labels = t.score_labels || {};
-    const scores = [];
-    for (let n = lo; n <= hi; n++) {
-      const b = btn(
-        {
-          class: "sc",
-          role: "radio",
-          "aria-checked": "false",
-          "aria-label": typeof labels[n] === "string" ? labels[n] : null,
-          tabindex: n === lo ? "0" : "-1",
-          "data-promoter": "score",
-          "data-score": n,
-          part: "score",
-          onclick: () => pick(n, b),
-        },
-        String(n),
-      );
-      scores.push(b);
-    }
-    const group = el(
-      "div",
-      {
-        class: "s",
-        role: "radiogroup",
-        "aria-labelledby": "pq",
-        onkeydown: (e) => {
-          const i = scores.indexOf(e.target);
-          let k = e.key;
-          if (rtl) k = { ArrowLeft: "ArrowRight", ArrowRight: "ArrowLeft" }[k] || k;
-          const last = scores.length - 1;
-          const moves = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 };
-          let j = k === "Home" ? 0 : k === "End" ? last : moves[k] && i + moves[k];
-          if (i < 0 || j === undefined) return; // Enter and Space click the button natively
-          e.preventDefault();
-          j = j < 0 ? last : j > last ? 0 : j;
-          scores[i].tabIndex = -1;
-          scores[j].tabIndex = 0;
-          scores[j].focus();
-        },
-      },
-      scores,
-    );
     const question = txt("question", "");
-    page(question, null, [
-      group,
-      (t.low_label || t.high_label) &&
-        el("div", { class: "l", "aria-hidden": "true" }, [
-          el("span", { text: txt("low_label", "") }),
-          el("span", { text: txt("high_label", "") }),
-        ]),
-    ]);
-    d.body.append(host);
-    step = "score";
-    // Take focus, unless the person is typing on the page: then only announce the question.
-    const a = focused();
-    if (a && (a.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName))) {
-      setTimeout(() => (live.textContent = question), 100);
-    } else scores[0].focus({ preventScroll: true });
-    // Displays, declines and responses carry a client id: a replayed send is recorded once.
-    send("POST", "/i/v1/displays", Object.assign({}, who, { id: uuid(), survey: s.id }));
+    const look = s.look || {};
 
-    // A score is sent at once; the comment follows as a PATCH of the same response.
-    function pick(n, b) {
-      if (step !== "score") return;
-      b.setAttribute("aria-checked", "true");
-      cur.id = uuid();
-      cur.cat = n <= dmax ? "detractor" : n >= pmin ? "promoter" : "passive";
-      const extra = { id: cur.id, survey: s.id, score: n, locale: cfg.locale, url: here() };
-      send("POST", "/i/v1/responses", Object.assign({}, who, extra));
-      const q = (t.followup || {})[cur.cat];
-      if (typeof q === "string" && q) followup(q);
-      else thanks();
+    // A frame: the host element, its shadow root and the dialog, whose content page()
+    // replaces at each step (the heading, id "pq", names the dialog at every step).
+    function frame() {
+      const f = { hover: false };
+      const host = el(
+        "div",
+        pv
+          ? { "data-promoter": "preview" }
+          : {
+              id: "promoter-widget",
+              style:
+                "position:fixed!important;z-index:2147483000!important;display:block!important",
+            },
+      );
+      const root = host.attachShadow({ mode: "open" });
+      const live = el("div", { class: "v", "aria-live": "polite" });
+      const body = el("div");
+      const dlg = el(
+        "div",
+        {
+          class: "d",
+          role: "dialog",
+          "aria-modal": "false",
+          "aria-labelledby": "pq",
+          "data-promoter": "dialog",
+          part: "dialog",
+          lang: loc || null,
+          dir: rtl ? "rtl" : null,
+          onkeydown: (e) => {
+            if (e.key === "Escape" && !pv) {
+              e.stopPropagation();
+              dismiss();
+            }
+          },
+          onpointerenter: () => (f.hover = true),
+          onpointerleave: () => (f.hover = false),
+        },
+        [
+          btn(
+            {
+              class: "x",
+              "aria-label": txt("dismiss", "Close"),
+              "data-promoter": "close",
+              part: "close",
+              onclick: pv ? null : dismiss,
+            },
+            "\u00d7",
+          ),
+          /^https:\/\//.test(look.logo_url) &&
+            el("img", { class: "lg", src: look.logo_url, alt: "", part: "logo" }),
+          body,
+          t.powered_by &&
+            look.powered_by !== "off" &&
+            el("p", { class: "f", part: "powered-by", text: txt("powered_by") }),
+        ],
+      );
+      root.append(el("style", { text: styles(look, hi - lo > 7, pv) }), dlg, live);
+      f.page = (title, extra, kids) => {
+        const h = el("h2", Object.assign({ id: "pq", text: title }, extra));
+        body.textContent = "";
+        body.append(h, ...kids.filter(Boolean)); // a step's optional parts are false when absent
+        return h;
+      };
+      if (pv) pv.hosts.push(host);
+      (pv ? pv.root : d.body).append(host);
+      return Object.assign(f, { host, root, live });
     }
 
-    // Step 2: the follow-up question for the score's category.
-    function followup(q) {
-      step = "followup";
+    // Step 1: the score, a radio group with a roving tabindex (`chosen`: a preview's score).
+    function scoring(f, chosen) {
+      const scores = [];
+      for (let n = lo; n <= hi; n++) {
+        const b = btn(
+          {
+            class: "sc",
+            role: "radio",
+            "aria-checked": String(n === chosen),
+            "aria-label": typeof labels[n] === "string" ? labels[n] : null,
+            tabindex: n === (pv ? chosen : lo) ? "0" : "-1",
+            "data-promoter": "score",
+            "data-score": n,
+            part: "score",
+            onclick: pv ? null : () => pick(f, n, b),
+          },
+          String(n),
+        );
+        scores.push(b);
+      }
+      const group = el(
+        "div",
+        {
+          class: "s",
+          role: "radiogroup",
+          "aria-labelledby": "pq",
+          onkeydown: (e) => {
+            const i = scores.indexOf(e.target);
+            let k = e.key;
+            if (rtl) k = { ArrowLeft: "ArrowRight", ArrowRight: "ArrowLeft" }[k] || k;
+            const last = scores.length - 1;
+            const moves = { ArrowLeft: -1, ArrowUp: -1, ArrowRight: 1, ArrowDown: 1 };
+            let j = k === "Home" ? 0 : k === "End" ? last : moves[k] && i + moves[k];
+            if (i < 0 || j === undefined) return; // Enter and Space click the button natively
+            e.preventDefault();
+            j = j < 0 ? last : j > last ? 0 : j;
+            scores[i].tabIndex = -1;
+            scores[j].tabIndex = 0;
+            scores[j].focus();
+          },
+        },
+        scores,
+      );
+      f.page(question, null, [
+        group,
+        (t.low_label || t.high_label) &&
+          el("div", { class: "l", "aria-hidden": "true" }, [
+            el("span", { text: txt("low_label", "") }),
+            el("span", { text: txt("high_label", "") }),
+          ]),
+      ]);
+      return scores;
+    }
+
+    // Step 2: the follow-up question for the score's category c, if the survey has one.
+    const fu = (c) => {
+      const q = (t.followup || {})[c];
+      return typeof q === "string" && q;
+    };
+    function followup(f, q) {
+      if (!pv) step = "followup";
+      const submit = () => {
+        if (step !== "followup") return;
+        const comment = ta.value.trim();
+        const body = Object.assign({}, who, { comment });
+        if (comment) send("PATCH", "/i/v1/responses/" + cur.id, body);
+        more(f);
+      };
       const ta = el("textarea", {
         maxlength: "5000",
         rows: "3",
@@ -482,42 +597,65 @@ ${wide ? ".s{flex-wrap:wrap;justify-content:center}.sc{flex:0 0 calc((100% - 20p
         "data-promoter": "comment",
         part: "comment",
         onkeydown: (e) => {
-          if (e.key === "Enter" && (e.metaKey || e.ctrlKey)) submit();
+          if (e.key === "Enter" && (e.metaKey || e.ctrlKey) && !pv) submit();
         },
       });
-      const submit = () => {
-        if (step !== "followup") return;
-        const comment = ta.value.trim();
-        const body = Object.assign({}, who, { comment });
-        if (comment) send("PATCH", "/i/v1/responses/" + cur.id, body);
-        thanks();
-      };
-      page(q, null, [
+      f.page(q, null, [
         ta,
         el("div", { class: "r" }, [
-          btn({ class: "b", "data-promoter": "skip", part: "skip", onclick: thanks }, txt("skip", "Skip")),
           btn(
-            { class: "b p", "data-promoter": "submit", part: "submit", onclick: submit },
+            { class: "b", "data-promoter": "skip", part: "skip", onclick: !pv && (() => more(f)) },
+            txt("skip", "Skip"),
+          ),
+          btn(
+            { class: "b p", "data-promoter": "submit", part: "submit", onclick: !pv && submit },
             txt("submit", "Send"),
           ),
         ]),
       ]);
-      ta.focus();
+      if (!pv) ta.focus();
     }
 
-    // Step 3: thank you, a call-to-action for promoters, then close by itself.
-    function thanks() {
-      if (step === "thanks") return;
-      step = "thanks";
+    // What questions.js needs to ask the questions after score n in frame f; a preview's
+    // context has frame() for a card a question, and nothing to send with.
+    const context = (f, n) => ({
+      qs,
+      n,
+      cat: cat(n),
+      props: (!pv && cfg.user && cfg.user.properties) || {},
+      seed: pv ? "" : s.id + ((who.user && (who.user.id || who.user.email)) || who.anonymous_id),
+      el,
+      btn,
+      txt,
+      f,
+      frame: pv && frame,
+      take: !pv && take,
+      send:
+        !pv &&
+        ((id, v) => {
+          const body = { answers: { [id]: v }, version: s.version };
+          send("PATCH", "/i/v1/responses/" + cur.id, Object.assign({}, who, body));
+        }),
+      end: (m) => thanks(f, m, cat(n)),
+    });
+
+    // Last step: thank you (or the survey's closing message m, which replaces it), a
+    // call-to-action (the message's own, else the survey's to promoters), then close by itself.
+    function thanks(f, m, c) {
+      if (!pv) {
+        if (step === "thanks" || step === "closed") return;
+        step = "thanks";
+      }
+      const [to, label] =
+        m ? [m.cta_url, m.cta_text] : c === "promoter" ? [s.cta_url, t.cta_text] : [];
       let href = null;
       try {
-        const u = new URL(s.cta_url, location.href);
-        if (s.cta_url && /^https?:$/.test(u.protocol)) href = u.href;
+        const u = new URL(to, location.href);
+        if (to && /^https?:$/.test(u.protocol)) href = u.href;
       } catch (e) {}
-      const mark = { tabindex: "-1", "data-promoter": "thanks", part: "thanks" };
-      const h = page(txt("thank_you", "Thank you!"), mark, [
-        cur.cat === "promoter" &&
-          href &&
+      const mark = { tabindex: "-1", "data-promoter": m ? "message" : "thanks", part: "thanks" };
+      const h = f.page(m ? m.text : txt("thank_you", "Thank you!"), mark, [
+        href &&
           el("a", {
             class: "b p",
             href,
@@ -525,29 +663,87 @@ ${wide ? ".s{flex-wrap:wrap;justify-content:center}.sc{flex:0 0 calc((100% - 20p
             rel: "noopener",
             "data-promoter": "cta",
             part: "cta",
-            text: txt("cta_text", href),
-            onclick: () => setTimeout(guard(close), 0),
+            text: (typeof label === "string" && label) || href,
+            onclick: pv ? null : () => setTimeout(guard(close), 0),
           }),
       ]);
+      if (pv) return;
       h.focus({ preventScroll: true });
+      const { root } = f;
+      const wait = Math.max(6000, 60 * h.textContent.length); // time to read a long message
       const arm = () => {
         timer = setTimeout(
           guard(() => {
-            const f = root.activeElement;
-            if (hover || (f && f !== h)) arm(); // held open while hovered or in use
+            const a = root.activeElement;
+            if (f.hover || (a && a !== h)) arm(); // held open while hovered or in use
             else close();
           }),
-          6000,
+          wait,
         );
       };
       clearTimeout(timer);
       arm();
     }
+
+    if (pv) {
+      const n = pv.score;
+      if (!Number.isInteger(n) || n < lo || n > hi) return scoring(frame()); // nothing chosen
+      const c = cat(n);
+      scoring(frame(), n);
+      if (fu(c)) followup(frame(), fu(c));
+      const end = (Q) => {
+        if (pv.gone) return;
+        const m = Q && Q.preview(context(null, n)); // its cards first, then the closing one
+        thanks(frame(), m, c);
+      };
+      return qs.length ? loadQ().then(end, (e) => end(warn(e))) : end();
+    }
+
+    const prev = focused();
+    const old = d.getElementById("promoter-widget");
+    if (old) old.remove();
+    const f = frame();
+    ui = { host: f.host, root: f.root, prev };
+    cur = { s, who, id: null, cat: null, b };
+    const scores = scoring(f);
+    step = "score";
+    take(f, scores[0], question);
+    // Displays, declines and responses carry a client id: a replayed send is recorded once.
+    if (!b) send("POST", "/i/v1/displays", Object.assign({}, who, { id: uuid(), survey: s.id }));
+    if (qs.length) loadQ().catch(warn); // fetched while the person reads, never before
+
+    // A score is sent at once; the comment and the answers follow as PATCHes of the response.
+    function pick(f, n, b) {
+      if (step !== "score") return;
+      b.setAttribute("aria-checked", "true");
+      cur.id = uuid();
+      cur.n = n;
+      cur.cat = cat(n);
+      const extra = { id: cur.id, survey: s.id, score: n, locale: cfg.locale, url: here() };
+      if (cur.b) extra.source = "button";
+      send("POST", "/i/v1/responses", Object.assign({}, who, extra));
+      if (fu(cur.cat)) followup(f, fu(cur.cat));
+      else more(f);
+    }
+
+    // After the comment: the additional questions (questions.js), then the thank-you.
+    function more(f) {
+      if (step !== "score" && step !== "followup") return;
+      if (!qs.length) return thanks(f, null, cur.cat);
+      step = "questions";
+      const n = cur.n;
+      loadQ()
+        .then((Q) => step === "questions" && Q.run(context(f, n)))
+        .catch((e) => {
+          warn(e);
+          if (step === "questions") thanks(f, null, cat(n));
+        });
+    }
   }
 
   // Closing before a score declines the survey; after it, closing just closes.
   function dismiss() {
-    if (step === "score" && cur) {
+    if (step === "score" && cur && !cur.b) {
       send("POST", "/i/v1/declines", Object.assign({}, cur.who, { id: uuid(), survey: cur.s.id }));
     }
     close();
@@ -614,6 +810,7 @@ ${wide ? ".s{flex-wrap:wrap;justify-content:center}.sc{flex:0 0 calc((100% - 20p
     reset() {
       gen++;
       close();
+      tab(null); // the next person gets their own
       step = "idle";
       cur = null;
       if (cfg) cfg.user = cfg.hash = null;
@@ -626,6 +823,22 @@ ${wide ? ".s{flex-wrap:wrap;justify-content:center}.sc{flex:0 0 calc((100% - 20p
   };
   const METHODS = ["init", "identify", "show", "reset", "track"];
   for (const k of METHODS) api[k] = guard(api[k]);
+
+  // Promoter.preview({survey, score, locale, root}): the survey editor's preview (contract in
+  // docs/ingest-api.md, "Rendering questions"). No request, nothing stored, no init needed; a
+  // new call replaces the cards of the last. The promise resolves once every card is in place.
+  let shown = null;
+  api.preview = (o) => {
+    o = o || {};
+    if (shown) {
+      shown.gone = true;
+      shown.hosts.forEach((h) => h.remove());
+    }
+    const root = o.root && o.root.append ? o.root : d.body;
+    shown = { score: o.score, locale: o.locale, root, hosts: [] };
+    const pv = shown;
+    return new Promise((ok) => ok(render(o.survey || {}, null, pv))).then(() => {}, warn);
+  };
   api._state = () => ({
     step,
     surveyId: cur ? cur.s.id : null,
