@@ -42,6 +42,8 @@ ALLOWED = {
     # The Install page and the demo page embed the widget's script by its URL.
     ("promoter/dashboard/views.py", "promoter.ingest.widget"),
     ("promoter/demo/views.py", "promoter.ingest.widget"),
+    # The survey designer's preview runs the real widget's two scripts.
+    ("promoter/dashboard/questions_views.py", "promoter.ingest.widget"),
     # `promoter demo` serves as `promoter serve` does.
     ("promoter/demo/management/commands/demo.py", "promoter.management.commands.serve"),
 }

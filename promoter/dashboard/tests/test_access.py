@@ -50,6 +50,23 @@ def _survey(world) -> dict[str, str]:
     return {"survey_id": str(world.alpha.surveys.get(kind="nps").public_id)}
 
 
+def _survey_with_questions(world) -> dict[str, str]:
+    """The NPS survey with two questions in its draft."""
+    from promoter.actions.surveys import survey_questions_save
+
+    survey = world.alpha.surveys.get(kind="nps")
+    questions = [
+        {"id": "why", "type": "text", "text": "Why?"},
+        {"id": "more", "type": "text", "text": "Anything else?"},
+    ]
+    survey_questions_save(survey=survey, questions=questions)
+    return {"survey_id": str(survey.public_id)}
+
+
+def _survey_question(world) -> dict[str, str]:
+    return _survey_with_questions(world) | {"question_id": "why"}
+
+
 def _response(world) -> dict[str, str]:
     response, _ = response_create(
         public_id=uuid.uuid4(),
@@ -219,6 +236,19 @@ MATRIX: dict[str, list[tuple[str, dict[str, str], Callable, dict[str, int]]]] = 
         ("get", {}, _survey, READ),
         ("post", SURVEY_FORM, _survey, ADMIN_WRITE),
     ],
+    "project-survey-answers": [("get", {}, _survey, READ)],
+    "project-survey-questions": [("get", {}, _survey_with_questions, READ)],
+    "project-survey-question-add": [("post", {"type": "text"}, _survey, ADMIN_WRITE)],
+    "project-survey-question": [
+        ("post", {"text": "Changed?", "conditions": "0"}, _survey_question, ADMIN_WRITE)
+    ],
+    "project-survey-question-move": [
+        ("post", {"direction": "down"}, _survey_question, ADMIN_WRITE)
+    ],
+    "project-survey-question-remove": [("post", {}, _survey_question, ADMIN_WRITE)],
+    "project-survey-publish": [("post", {}, _survey_with_questions, ADMIN_WRITE)],
+    "project-survey-duplicate": [("post", {}, _survey, ADMIN_WRITE)],
+    "project-survey-preview": [("get", {"path": "detractor"}, _survey_with_questions, READ)],
     "project-explain": [("get", {"who": "someone"}, _no_args, READ)],
     "project-install": [("get", {}, _no_args, READ)],
     "project-member-role": [("post", {"role": "member"}, _extra_viewer, ADMIN_WRITE)],
@@ -319,6 +349,7 @@ def _snapshot(project: Project) -> tuple:
         sorted(Membership.objects.filter(project=project).values_list("user__email", "role")),
         sorted(Invitation.objects.filter(project=project).values_list("email", "role")),
         sorted(project.surveys.values_list("kind", "name", "is_active", "resurvey_after_days")),
+        sorted(str(v) for v in project.surveys.values_list("version", "questions")),
         _tags_snapshot(project),
         _triage_snapshot(project),
     )
