@@ -25,7 +25,15 @@ from promoter.integrations.routing import response_event, routes_for
 from promoter.people.models import EndUser
 from promoter.people.properties import properties_problem
 from promoter.people.services import Identity, end_user_changes, end_user_upsert
-from promoter.responses.models import Answer, AutoTagRule, Decline, Display, Response, Tag
+from promoter.responses.models import (
+    Answer,
+    AutoTagRule,
+    Channel,
+    Decline,
+    Display,
+    Response,
+    Tag,
+)
 from promoter.responses.selectors import answers_of
 from promoter.responses.services import (
     answers_store,
@@ -37,6 +45,7 @@ from promoter.responses.services import (
     response_comment_set,
     response_create,
 )
+from promoter.surveys.button import button_of
 from promoter.surveys.models import Survey
 from promoter.surveys.questions import QuestionsError, answer_clean, as_asked, shown
 from promoter.surveys.selectors import survey_questions_of_version
@@ -111,6 +120,43 @@ def _version(survey: Survey, version: int | None) -> tuple[int, list[dict[str, A
 
 
 Answers = list[tuple[dict[str, Any], dict[str, Any]]]  # (question, stored value)
+
+
+def _check_button(
+    survey: Survey,
+    person: Person,
+    known: EndUser | None,
+    public_id: uuid.UUID | None,
+    now: datetime.datetime,
+) -> None:
+    """Refuse an answer through ``survey``'s feedback button when it has none (400), or when
+    its person gave ``per_day`` answers through it in the last 24 hours (429; a retry of one
+    of them is not counted)."""
+    button = button_of(survey.button)
+    if button is None:
+        raise ApplicationError(
+            code="invalid",
+            detail="This survey has no feedback button.",
+            fields={"source": "this survey has no feedback button"},
+        )
+    end_user = person if isinstance(person, EndUser) else known
+    if end_user is None:
+        return
+    recent = Response.objects.filter(
+        survey=survey,
+        end_user=end_user,
+        channel=Channel.BUTTON,
+        created_at__gte=now - datetime.timedelta(days=1),
+    )
+    if public_id is not None:
+        recent = recent.exclude(public_id=public_id)
+    if recent.count() >= button["per_day"]:
+        raise ApplicationError(
+            code="rate_limited",
+            detail=f"At most {button['per_day']} answers a day through the feedback button.",
+            fields={"source": "over the feedback button's daily limit"},
+            status=429,
+        )
 
 
 def answers_check(
@@ -254,6 +300,8 @@ def response_record(
     _check_properties(properties, field="properties")
     if isinstance(person, Identity):
         _check_properties(person.properties, field="person.properties")
+    if channel == Channel.BUTTON:
+        _check_button(survey, person, known, public_id, now)
     number, questions = _version(survey, version)
     checked: Answers = []
     if answers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,8 @@ def tags_bulk_add(*, project: Project, flt: ResponseFilter, tag: Tag, actor: Any
     Batched INSERTs that skip responses already tagged, in one transaction.
     """
     same_project(tag, project.pk)
+    if flt.button is None:  # the responses a view lists: the feedback button's included
+        flt = replace(flt, button=True)
     already = ResponseTag.objects.filter(tag=tag).values("response_id")
     with transaction.atomic():
         ids = list(

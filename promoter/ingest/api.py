@@ -48,21 +48,15 @@ from promoter.people.services import (
     end_user_upsert,
 )
 from promoter.responses.eligibility import Decision, candidate_surveys, decide, person_with_history
-from promoter.responses.models import Response
+from promoter.responses.models import Channel, Response
 from promoter.responses.selectors import ContactHistory
+from promoter.surveys.button import button_of
 from promoter.surveys.models import Survey
-from promoter.surveys.questions import as_asked
-from promoter.surveys.scales import THRESHOLDS, category_for
-from promoter.surveys.texts import product_name, resolve_texts
+from promoter.surveys.payload import survey_payload
+from promoter.surveys.scales import category_for
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LOOK = {
-    "primary_color": "#4338ca",
-    "text_color": "#111827",
-    "background_color": "#ffffff",
-    "position": "bottom-right",
-}
 # The errors every ingest operation may answer with (docs/ingest-api.md, "Errors").
 ERRORS: dict[int, Any] = {
     400: s.ErrorOut,
@@ -236,37 +230,6 @@ def _known(project: Project, identity: Identity, lookup_: PersonLookup) -> EndUs
     return person
 
 
-def survey_payload(*, project: Project, survey: Survey, locale: str) -> dict[str, Any]:
-    """Return what the widget needs to show ``survey`` to a person preferring ``locale``."""
-    low, high = survey.scale
-    product = product_name(project)
-    chosen, texts = resolve_texts(
-        kind=survey.kind,
-        scale=(low, high),
-        custom=survey.texts or {},
-        locale=locale,
-        product=product,
-    )
-    look = {**DEFAULT_LOOK}
-    for source in (project.look or {}, survey.look or {}):
-        look.update({k: str(v) for k, v in source.items() if k in DEFAULT_LOOK and v})
-    detractor_max, promoter_min = THRESHOLDS[survey.kind]
-    return {
-        "id": survey.public_id,
-        "kind": survey.kind,
-        "scale": {"min": low, "max": high},
-        "categories": {"detractor_max": detractor_max, "promoter_min": promoter_min},
-        "locale": chosen,
-        "texts": texts,
-        "cta_url": survey.cta_url or "",
-        "trigger_event": survey.trigger_event or None,
-        "delay_seconds": survey.delay_seconds,
-        "look": look,
-        "version": survey.version,
-        "questions": as_asked(survey.published_questions or [], product=product),
-    }
-
-
 @api.post(
     "/eligibility",
     response={200: s.EligibilityOut, **ERRORS, 401: s.IneligibleErrorOut},
@@ -276,7 +239,24 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> dict[str, Any
     config, lookup_ = _config(request, payload, payload.locale)
     answer = _eligibility(payload, config, lookup_)
     answer["watch_pages"] = any(v.pages and not v.trigger_event for v in config.surveys)
+    answer["button"] = _button(config, payload)
     return answer
+
+
+def _button(config: KeyConfig, payload: s.EligibilityIn) -> dict[str, Any] | None:
+    """Return the feedback button of the project's oldest active survey that has one on the
+    person's channel, with the survey it opens; None when there is none."""
+    for survey in config.surveys:
+        button = button_of(survey.button)
+        if button is not None and payload.channel in (survey.channels or ()):
+            return {
+                "survey": survey_payload(
+                    project=config.project, survey=survey, locale=payload.locale
+                ),
+                "placement": button["placement"],
+                "label": button["label"],
+            }
+    return None
 
 
 def _eligibility(
@@ -401,7 +381,7 @@ def responses(request: HttpRequest, payload: s.ResponseIn) -> Status[dict[str, A
         person=identity,
         known=_known(project, identity, lookup_),
         looked_up=True,
-        channel=payload.channel,
+        channel=Channel.BUTTON if payload.source == "button" else payload.channel,
         comment=payload.comment,
         locale=payload.locale,
         origin_url=payload.url,

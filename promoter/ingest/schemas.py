@@ -144,11 +144,22 @@ class SurveyOut(Schema):
     )
 
 
+class ButtonOut(Schema):
+    survey: SurveyOut
+    placement: Literal["right", "left", "bottom"]
+    label: str
+
+
 class EligibilityOut(Schema):
     eligible: bool
     reason: str | None
     next_eligible_at: datetime.datetime | None = None
     survey: SurveyOut | None = None
+    button: ButtonOut | None = Field(
+        None,
+        description="The project's feedback button on this channel, whatever `eligible` says: "
+        "the tab to show and the survey it opens (answer it with `source` `button`).",
+    )
     watch_pages: bool = Field(
         False,
         description="A survey shown on page load names pages: ask again when the page's path "
@@ -182,6 +193,11 @@ class ResponseIn(IdentityIn):
         None, description="The version of the questions shown (the survey's `version`)."
     )
     answers: dict[str, Any] | None = Field(None, description=ANSWERS)
+    source: Literal["survey", "button"] = Field(
+        "survey",
+        description="`button`: given through the survey's feedback button (stored with the "
+        "channel `button`; the button's daily limit per person applies, answered with `429`).",
+    )
 
 
 class CommentIn(IdentityIn):

@@ -20,6 +20,7 @@ class Channel(models.TextChoices):
     LINK = "link", "Link"
     API = "api", "API"
     IMPORT = "import", "Import"
+    BUTTON = "button", "Feedback button"
 
 
 class Category(models.TextChoices):

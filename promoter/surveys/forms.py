@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.html import format_html
 
+from promoter.surveys.button import (
+    BUTTON_DEFAULTS,
+    LABEL_MAX,
+    PER_DAY_MAX,
+    ButtonError,
+    button_clean,
+    button_of,
+)
 from promoter.surveys.eligibility import OPERATORS, Condition
+from promoter.surveys.look import (
+    FONTS,
+    LOGO_MAX,
+    LOOK_DEFAULTS,
+    LOOK_FIELDS,
+    RADIUS_MAX,
+    LookError,
+    look_clean,
+    look_contrast_problem,
+    look_resolve,
+)
 from promoter.surveys.models import Survey
 from promoter.surveys.pages import LISTS, PageRule, Pages, pages_from, parse_lines, render_line
 from promoter.surveys.texts import built_in_texts
@@ -34,7 +54,6 @@ TEXT_FIELDS = (
     ("thank_you", "Thank-you text"),
     ("cta_text", "Call-to-action text (shown to promoters)"),
 )
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LIST_OPS = ("in", "not_in")
 _BARE_OPS = ("exists", "missing")
 
@@ -188,17 +207,6 @@ def render_targeting(conditions: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-# What the widget shows when neither the survey nor the project sets a look (the ingest API's
-# DEFAULT_LOOK; a dashboard test keeps the two equal, as surveys may not import ingest).
-LOOK_DEFAULTS = {
-    "primary_color": "#4338ca",
-    "text_color": "#111827",
-    "background_color": "#ffffff",
-    "position": "bottom-right",
-}
-LOOK_FIELDS = tuple(LOOK_DEFAULTS)
-
-
 def _color_field(label: str, name: str) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -207,6 +215,21 @@ def _color_field(label: str, name: str) -> forms.CharField:
         help_text=f"#rrggbb. Empty: the project's look, else {LOOK_DEFAULTS[name]}.",
         widget=forms.TextInput(attrs={"placeholder": LOOK_DEFAULTS[name], "size": 8}),
     )
+
+
+def _look_choice(
+    label: str, name: str, choices: Sequence[tuple[str, str]], help_text: str
+) -> forms.ChoiceField:
+    default = dict(choices).get(LOOK_DEFAULTS[name], LOOK_DEFAULTS[name])
+    return forms.ChoiceField(
+        label=label,
+        choices=[("", f"The project's (else {default.lower()})"), *choices],
+        required=False,
+        help_text=help_text,
+    )
+
+
+BUTTON_FIELDS = tuple(f"button_{k}" for k in ("enabled", *BUTTON_DEFAULTS))
 
 
 class SurveySettingsForm(forms.ModelForm[Survey]):
@@ -252,10 +275,75 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
     primary_color = _color_field("Primary colour", "primary_color")
     text_color = _color_field("Text colour", "text_color")
     background_color = _color_field("Background colour", "background_color")
-    position = forms.ChoiceField(
-        choices=[("", "The project's (else bottom right)"), *POSITION_CHOICES],
+    dark_primary_color = _color_field("Primary colour, dark theme", "dark_primary_color")
+    dark_text_color = _color_field("Text colour, dark theme", "dark_text_color")
+    dark_background_color = _color_field("Background colour, dark theme", "dark_background_color")
+    position = _look_choice(
+        "Position", "position", POSITION_CHOICES, "Where the widget opens on the page."
+    )
+    font = _look_choice(
+        "Font",
+        "font",
+        [(f, f.replace("-", " ").capitalize()) for f in FONTS],
+        "Fonts people already have; nothing is downloaded.",
+    )
+    radius = forms.CharField(
+        label="Corner radius",
         required=False,
-        help_text="Where the widget opens on the page.",
+        max_length=2,
+        help_text=f"Pixels, 0-{RADIUS_MAX}. Empty: the project's, else {LOOK_DEFAULTS['radius']}.",
+        widget=forms.TextInput(attrs={"placeholder": LOOK_DEFAULTS["radius"], "size": 3}),
+    )
+    theme = _look_choice(
+        "Theme",
+        "theme",
+        [("light", "Light"), ("dark", "Dark"), ("auto", "Auto (the person's system setting)")],
+        "Auto follows each person's light or dark preference (prefers-color-scheme).",
+    )
+    logo_url = forms.CharField(
+        label="Logo",
+        required=False,
+        max_length=LOGO_MAX,
+        help_text="An https:// address of an image shown above the question. Empty: none.",
+    )
+    powered_by = _look_choice(
+        "Powered by Promoter",
+        "powered_by",
+        [("on", "Shown"), ("off", "Hidden")],
+        "A small line under the survey.",
+    )
+    button_enabled = forms.BooleanField(
+        label="Show a feedback button",
+        required=False,
+        help_text="An always-visible tab in your app that opens this survey on demand. The "
+        "re-survey delay does not apply to it; the daily limit below does. Its answers are "
+        "marked with the channel “Feedback button”.",
+    )
+    button_placement = forms.ChoiceField(
+        label="Button placement",
+        choices=[("right", "Right edge"), ("left", "Left edge"), ("bottom", "Bottom right")],
+        required=False,
+        initial=BUTTON_DEFAULTS["placement"],
+    )
+    button_label = forms.CharField(
+        label="Button text",
+        required=False,
+        max_length=LABEL_MAX,
+        initial=BUTTON_DEFAULTS["label"],
+    )
+    button_per_day = forms.IntegerField(
+        label="Answers a person may give through it a day",
+        required=False,
+        min_value=1,
+        max_value=PER_DAY_MAX,
+        initial=BUTTON_DEFAULTS["per_day"],
+    )
+    button_in_score = forms.BooleanField(
+        label="Count its answers in the score",
+        required=False,
+        help_text="Off by default: people who click a feedback button chose to answer, unlike "
+        "the people the survey asks, so their answers would bias the score. They always show "
+        "in the Feedback stream.",
     )
     cta_url = forms.URLField(
         label="Call-to-action link for promoters",
@@ -344,6 +432,10 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
         look = survey.look or {}
         for name in LOOK_FIELDS:
             self.initial.setdefault(name, look.get(name, ""))
+        button = button_of(survey.button)
+        self.initial.setdefault("button_enabled", button is not None)
+        for key, value in (button or BUTTON_DEFAULTS).items():
+            self.initial.setdefault(f"button_{key}", value)
 
     FIELDSETS = (
         (
@@ -366,6 +458,7 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
         ),
         ("Texts", (*(f"text_{key}" for key, _label in TEXT_FIELDS), "cta_url")),
         ("Look", LOOK_FIELDS),
+        ("Feedback button", BUTTON_FIELDS),
     )
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
@@ -387,20 +480,32 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
     def clean_pages_exclude_text(self) -> tuple[PageRule, ...]:
         return self._pages("pages_exclude_text")
 
-    def _color(self, name: str) -> str:
-        value = (self.cleaned_data.get(name) or "").strip()
-        if value and not _COLOR.match(value):
-            raise forms.ValidationError("Write a colour as #rrggbb, e.g. #4338ca.")
-        return value
-
-    def clean_primary_color(self) -> str:
-        return self._color("primary_color")
-
-    def clean_text_color(self) -> str:
-        return self._color("text_color")
-
-    def clean_background_color(self) -> str:
-        return self._color("background_color")
+    def clean(self) -> dict[str, Any]:
+        """Check the look: each setting, then the contrast of what the widget would show
+        (the project's look under the survey's) against WCAG AA."""
+        cleaned = super().clean() or {}
+        given = {name: cleaned.get(name) or "" for name in LOOK_FIELDS if name in cleaned}
+        try:
+            look = look_clean(given)
+        except LookError as exc:
+            self.add_error(exc.field, exc.message[:1].upper() + exc.message[1:] + ".")
+            return cleaned
+        problem = look_contrast_problem(look_resolve(self.instance.project.look, look))
+        if problem is not None:
+            self.add_error(problem.field, problem.message[:1].upper() + problem.message[1:] + ".")
+        cleaned.update(look)
+        cleaned["button"] = {}
+        if cleaned.get("button_enabled"):
+            given = {k: cleaned.get(f"button_{k}") for k in BUTTON_DEFAULTS}
+            given = {k: v for k, v in given.items() if v not in (None, "")}
+            given["in_score"] = bool(cleaned.get("button_in_score"))
+            try:
+                cleaned["button"] = button_clean(given)
+            except ButtonError as exc:
+                self.add_error(
+                    f"button_{exc.field}", exc.message[:1].upper() + exc.message[1:] + "."
+                )
+        return cleaned
 
     def clean_sampling_percent(self) -> int:
         value: int = self.cleaned_data["sampling_percent"]
@@ -431,6 +536,7 @@ class SurveySettingsForm(forms.ModelForm[Survey]):
             else:
                 look.pop(name, None)  # back to the project's look
         data["look"] = look
+        data["button"] = self.cleaned_data["button"]
         texts = dict(self.instance.texts or {})
         english = dict(texts.get("en") or {})
         for key, _label in TEXT_FIELDS:

@@ -72,6 +72,8 @@ class Survey(models.Model):
     # Answers on the survey's public link are anonymous, whatever ?email= the link carries.
     link_anonymous = models.BooleanField(default=False)
     look = models.JSONField(default=dict, blank=True)
+    # The feedback button (surveys/button.py): empty when the survey has none.
+    button = models.JSONField(default=dict, blank=True)
     # The additional questions (surveys/questions.py): the draft, edited in the designer, and
     # the live version's, which the widget and the answer pages ask (``version`` its number;
     # 0: never published). Each published version is kept whole in SurveyVersion.

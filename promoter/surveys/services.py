@@ -41,6 +41,7 @@ SURVEY_EDITABLE_FIELDS = (
     "targeting",
     "pages",
     "look",
+    "button",
     "texts",
 )
 

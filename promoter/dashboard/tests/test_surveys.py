@@ -7,8 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from promoter.ingest.api import DEFAULT_LOOK
-from promoter.surveys.forms import LOOK_DEFAULTS, parse_targeting, render_targeting
+from promoter.surveys.forms import parse_targeting, render_targeting
 from promoter.surveys.models import Survey
 from promoter.surveys.services import survey_update
 
@@ -179,16 +178,46 @@ def test_a_member_sees_disabled_fields(world):
 
 def test_the_look_form_keeps_other_keys_and_blank_means_the_projects(world):
     survey = nps(world)
-    survey.look = {"primary_color": "#111111", "font": "Inter"}
+    survey.look = {"primary_color": "#111111", "kept": "by a later version"}
     survey.save()
-    data = {**FORM, "primary_color": "", "text_color": "#222222", "position": ""}
+    data = {**FORM, "primary_color": "", "text_color": "#222222", "position": "", "font": "serif"}
     assert world.client_for("owner").post(url(world, survey), data).status_code == 302
     survey.refresh_from_db()
-    assert survey.look == {"font": "Inter", "text_color": "#222222"}
+    assert survey.look == {"kept": "by a later version", "text_color": "#222222", "font": "serif"}
 
 
-def test_look_defaults_match_the_widgets():
-    assert LOOK_DEFAULTS == DEFAULT_LOOK
+def test_a_look_below_wcag_aa_is_refused_naming_the_field_and_nothing_is_saved(world):
+    survey = nps(world)
+    client = world.client_for("owner")
+    for field, value, why in (
+        ("text_color", "#aaaaaa", "text needs 4.5:1"),
+        ("primary_color", "#f0f0f0", "the focus ring need 3:1"),
+        ("radius", "99", "from 0 to 24"),
+        ("logo_url", "http://example.com/logo.png", "https://"),
+        ("font", "Comic Sans", "Select a valid choice"),
+    ):
+        reply = client.post(url(world, survey), {**FORM, field: value})
+        assert reply.status_code == 200, field
+        assert why in reply.content.decode(), field
+        assert reply.context["form"].errors[field], field
+    # The dark theme's colours are checked when the survey may show it.
+    reply = client.post(url(world, survey), {**FORM, "theme": "auto", "dark_text_color": "#333333"})
+    assert "dark_text_color" in reply.context["form"].errors
+    survey.refresh_from_db()
+    assert survey.look == {}
+    # A readable look is saved, and the widget gets it over the defaults.
+    good = {**FORM, "theme": "auto", "radius": "4", "font": "serif", "powered_by": "off",
+            "logo_url": "https://cdn.example.com/logo.png"}  # fmt: skip
+    assert client.post(url(world, survey), good).status_code == 302
+    survey.refresh_from_db()
+    assert survey.look == {"primary_color": "#0f766e", "position": "bottom-left", "theme": "auto",
+                           "radius": "4", "font": "serif", "powered_by": "off",
+                           "logo_url": "https://cdn.example.com/logo.png"}  # fmt: skip
+    from promoter.surveys.payload import survey_payload
+
+    look = survey_payload(project=world.alpha, survey=survey, locale="en")["look"]
+    assert (look["font"], look["text_color"], look["dark_primary_color"]) == (
+        "serif", "#111827", "#a5b4fc")  # fmt: skip
 
 
 def test_survey_update_saves_only_the_fields_given(world):

@@ -152,6 +152,7 @@ def test_after_a_response_the_person_is_throttled_until_the_resurvey_delay(world
         "next_eligible_at": "2027-01-31T10:00:00Z",
         "survey": None,
         "watch_pages": False,
+        "button": None,
     }
     with time_machine.travel(NOW + datetime.timedelta(days=90), tick=False):
         assert ask(client, world).json()["eligible"] is True
@@ -654,6 +655,7 @@ def test_a_second_page_asking_before_the_display_is_held_by_the_first_offer(worl
         "next_eligible_at": "2026-11-02T10:01:30Z",
         "survey": None,
         "watch_pages": False,
+        "button": None,
     }
     assert forced["eligible"] is True  # Promoter.show() tests an install whatever the rules
     with time_machine.travel(NOW + datetime.timedelta(seconds=91), tick=False):
@@ -679,6 +681,7 @@ def test_a_display_renews_the_hold_then_the_usual_throttles_answer_and_it_can_be
             "next_eligible_at": "2026-11-02T10:01:50Z",
             "survey": None,
             "watch_pages": False,
+            "button": None,
         }
         assert answer(client, world).status_code == 201
         assert ask(client, world).json()["reason"] == "throttled_response"
