@@ -6,6 +6,13 @@ row numbers and then nothing is imported, unless the caller explicitly asks for 
 only. Each response's id is derived from the project and the row's own id (or its content),
 so importing the same file twice imports it once. Imported responses are history: they are
 not routed to integrations and do not count as contacts for throttles.
+
+Answers to the survey's additional questions come from one column per question, as
+Delighted's export writes them: the column's header is the question's text (as asked, the
+product's name filled in; any letter case), or ``--map answer:<question id>=<column>`` names
+it. A cell holds the choices' texts joined with ", " (their ids too), a rating or a text;
+each is checked as every answer is (``answer_clean``), a bad one a problem of its row. A
+column that names no question stays a property.
 """
 
 from __future__ import annotations
@@ -35,9 +42,17 @@ from promoter.core.errors import ApplicationError
 from promoter.people.models import EndUser
 from promoter.people.properties import MAX_PROPERTIES, MAX_PROPERTY_VALUE, property_name_problem
 from promoter.people.statecache import project_people_changed
-from promoter.responses.models import Channel, Response, ResponseTag, Tag
+from promoter.responses.models import Answer, Channel, Response, ResponseTag, Tag
 from promoter.responses.services import COMMENT_MAX_CHARS
 from promoter.surveys.models import Survey
+from promoter.surveys.questions import (
+    CHOICE_TYPES,
+    QuestionsError,
+    answer_clean,
+    as_asked,
+    fixed_choices,
+)
+from promoter.surveys.texts import product_name
 
 BATCH = 5000
 MAX_PROBLEMS = 50
@@ -89,6 +104,7 @@ IGNORED = {
     "end_user.id",
 }
 PROPERTY_PREFIXES = ("property:", "properties.", "end_user.properties.", "property ")
+ANSWER_MAP = "answer:"  # --map answer:<question id>=<column>
 
 
 @dataclass(slots=True)
@@ -103,6 +119,7 @@ class Row:
     tags: list[str]
     properties: dict[str, Any] = field(default_factory=dict)
     survey: Survey | None = None  # when the file names the survey kind of each row
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # stored, by question
 
 
 @dataclass
@@ -113,6 +130,7 @@ class Plan:
     problems: list[str]
     total: int
     columns: dict[str, str]  # field -> header used
+    answers: dict[str, str] = field(default_factory=dict)  # question id -> header used
 
     @property
     def ok(self) -> bool:
@@ -376,6 +394,101 @@ def _columns(
     return fields, properties
 
 
+def _asked(survey: Survey) -> dict[str, dict[str, Any]]:
+    """Return the questions ``survey`` asks now that take an answer, worded as asked, by id."""
+    questions = as_asked(survey.published_questions or [], product=product_name(survey.project))
+    return {q["id"]: q for q in questions if q["type"] != "message"}
+
+
+def _answer_columns(
+    header: list[str], mapping: Mapping[str, str], asked: Mapping[str, dict[str, Any]]
+) -> dict[str, int]:
+    """Return question id -> index of the column holding its answers: those ``mapping``
+    names (``answer:<id>``), then each column whose header is a question's text (Delighted)
+    or ``answer:<id>`` (Promoter's own export)."""
+    normalized = [_norm(h) for h in header]
+    found: dict[str, int] = {}
+    for name, column in mapping.items():
+        question_id = name[len(ANSWER_MAP) :]
+        if question_id not in asked:
+            known = ", ".join(asked) or "none: publish the survey's questions first"
+            raise ApplicationError(
+                code="invalid",
+                detail=f"Cannot map {name!r}: the survey asks no {question_id!r} (it asks "
+                f"{known}).",
+                fields={"map": name},
+            )
+        if _norm(column) not in normalized:
+            raise ApplicationError(
+                code="invalid",
+                detail=f"No column {column!r} in the file (for {name}).",
+                fields={"map": name},
+            )
+        found[question_id] = normalized.index(_norm(column))
+    taken = set(found.values())
+    for question_id, question in asked.items():
+        for text in (_norm(question["text"]), f"{ANSWER_MAP}{question_id}"):
+            if question_id in found or text not in normalized:
+                continue
+            index = normalized.index(text)
+            if index not in taken:
+                found[question_id] = index
+                taken.add(index)
+    return found
+
+
+def _choice_cell(question: Mapping[str, Any], cell: str) -> dict[str, Any]:
+    """Return the wire form of a choice question's cell: the choices' texts (or ids) joined
+    with ", " (a choice's text may hold ", " itself), or Promoter's export's ids joined with
+    "; "; what matches no choice is the Other box's text when the question has one, else
+    left for ``answer_clean`` to refuse."""
+    by_label: dict[str, str] = {}
+    for choice in fixed_choices(question):
+        by_label.setdefault(_norm(choice["id"]), choice["id"])
+    for choice in fixed_choices(question):
+        by_label[_norm(choice["text"])] = choice["id"]
+    ids = [part.strip() for part in cell.split(";")]
+    if len(ids) > 1 and all(_norm(p) in by_label or p.startswith("other: ") for p in ids):
+        cell = ", ".join(ids)  # Promoter's export: choice ids, then "other: <text>"
+    parts = cell.split(", ")
+    picked: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(parts):
+        for j in range(len(parts), i, -1):  # the longest run of parts that is one choice
+            choice_id = by_label.get(_norm(", ".join(parts[i:j])))
+            if choice_id is not None:
+                picked.append(choice_id)
+                i = j
+                break
+        else:
+            rest.append(parts[i])
+            i += 1
+    leftover = ", ".join(rest).strip()
+    if leftover.lower().startswith("other: "):
+        leftover = leftover[len("other: ") :].strip()
+    if leftover and not question.get("other"):
+        picked.append(leftover)  # not a choice: answer_clean says so
+        leftover = ""
+    return {"choices": picked, "other": leftover} if leftover else {"choices": picked}
+
+
+def _answer_cell(question: Mapping[str, Any], cell: str, field: str) -> dict[str, Any]:
+    """Return the stored answer a cell of ``question``'s column holds; raise QuestionsError
+    (naming ``field``) when it is not an answer to it."""
+    kind = question["type"]
+    if kind in CHOICE_TYPES:
+        return answer_clean(question, _choice_cell(question, cell), field)
+    if kind == "rating":
+        try:
+            number = float(cell)
+        except ValueError:
+            raise QuestionsError(field, f"{cell[:40]!r} is not a rating") from None
+        rating = int(number) if number.is_integer() else number
+        return answer_clean(question, rating, field)
+    return answer_clean(question, cell, field)
+
+
 def detected(
     header: list[str], mapping: Mapping[str, str] | None = None
 ) -> tuple[dict[str, str], list[str]]:
@@ -421,7 +534,13 @@ def plan(
     the project's first survey of that kind."""
     checker = Checker(survey=survey, table=table, mapping=mapping)
     rows = list(checker.rows(progress))
-    return Plan(rows=rows, problems=checker.problems, total=checker.total, columns=checker.columns)
+    return Plan(
+        rows=rows,
+        problems=checker.problems,
+        total=checker.total,
+        columns=checker.columns,
+        answers=checker.answer_columns,
+    )
 
 
 class Checker:
@@ -437,7 +556,13 @@ class Checker:
             raise ApplicationError(
                 code="invalid", detail="The file is empty.", fields={"file": "empty"}
             ) from None
-        fields, properties = _columns(header, mapping or {})
+        given = mapping or {}
+        mapped = {k: v for k, v in given.items() if k.startswith(ANSWER_MAP)}
+        fields, properties = _columns(header, {k: v for k, v in given.items() if k not in mapped})
+        self.asked = _asked(survey)
+        answer_at = _answer_columns(header, mapped, self.asked)
+        answer_indexes = set(answer_at.values())
+        properties = {n: i for n, i in properties.items() if i not in answer_indexes}
         _check_property_columns(properties)
         missing = [name for name in ("score", "created_at") if name not in fields]
         if missing:
@@ -459,6 +584,8 @@ class Checker:
         self.survey, self.table, self.header = survey, table, header
         self.fields, self.properties, self.by_kind = fields, properties, by_kind
         self.columns = {name: header[index] for name, index in fields.items()}
+        self.answer_at = answer_at
+        self.answer_columns = {q: header[index] for q, index in answer_at.items()}
         self.problems: list[str] = []
         self.total = self.invalid = 0
 
@@ -485,6 +612,8 @@ class Checker:
         i_name = at["name"]
         i_kind = fields.get("survey_kind")
         property_items = list(properties.items())
+        answer_items = [(self.asked[q], i) for q, i in self.answer_at.items()]
+        survey_pk = survey.pk
         epoch = datetime.datetime.fromtimestamp
         utc = datetime.UTC
         padding = [""] * (width + 1)
@@ -564,6 +693,22 @@ class Checker:
                 if len(problems) < MAX_PROBLEMS:
                     problems.append(f"Row {number}: " + "; ".join(errors) + ".")
                 continue
+            answers: dict[str, dict[str, Any]] = {}
+            if answer_items and row_survey.pk == survey_pk:
+                for question, index in answer_items:
+                    cell = values[index].strip()
+                    if not cell:
+                        continue
+                    question_id = question["id"]
+                    try:
+                        answers[question_id] = _answer_cell(question, cell, question_id)
+                    except QuestionsError as exc:
+                        errors.append(f"answer to {question_id!r}: {exc}")
+            if errors:
+                self.invalid += 1
+                if len(problems) < MAX_PROBLEMS:
+                    problems.append(f"Row {number}: " + "; ".join(errors) + ".")
+                continue
             name_value = values[i_name].strip()
             if name_value:
                 props["name"] = name_value
@@ -582,6 +727,7 @@ class Checker:
                     else [],
                     props,
                     row_survey,
+                    answers,
                 )
             )
 
@@ -743,6 +889,7 @@ def _import_batches(
         )
         fresh: list[dict[str, Any]] = []
         tagged: list[tuple[uuid.UUID, list[str]]] = []
+        answered: list[tuple[uuid.UUID, Row]] = []
         for r in batch:
             if ids[r.number] in existing:
                 skipped += 1
@@ -767,8 +914,11 @@ def _import_batches(
             fresh.append(values)
             if r.tags:
                 tagged.append((ids[r.number], r.tags))
+            if r.answers:
+                answered.append((ids[r.number], r))
         _insert(fresh)
         _tag(project, tagged)
+        _answer(survey, answered)
         imported += len(fresh)
         if progress:
             progress(len(batch))
@@ -839,6 +989,7 @@ def _import_postgres(
     written: dict[tuple[tuple[str, Any], ...], str] = {(): "{}"}
     imported = total = 0
     tagged: list[tuple[uuid.UUID, list[str]]] = []
+    answered: list[tuple[uuid.UUID, Row]] = []
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK + project.pk])
         bulk = _may_skip_triggers(cursor)
@@ -902,6 +1053,8 @@ def _import_postgres(
                     )
                     if r.tags:
                         tagged.append((uuid.UUID(public_id), r.tags))
+                    if r.answers:
+                        answered.append((uuid.UUID(public_id), r))
                 if lines:
                     copy.write("".join(lines))
                 imported += len(lines)
@@ -922,6 +1075,7 @@ def _import_postgres(
                     {"last": last_before, "project": project.pk, "channel": Channel.IMPORT},
                 )
     _tag(project, tagged)
+    _answer(survey, answered)
     return imported, total - imported
 
 
@@ -1103,3 +1257,37 @@ def _tag(project: Project, pairs: list[tuple[uuid.UUID, list[str]]]) -> None:
                 ResponseTag(response_id=pks[public_id], tag=tags[name.lower()], source="manual")
             )
     ResponseTag.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)
+
+
+def _answer(survey: Survey, pairs: list[tuple[uuid.UUID, Row]]) -> None:
+    """Store the answers of the rows just imported (by their responses' ids), to the live
+    version of ``survey``'s questions, worded as asked."""
+    if not pairs:
+        return
+    asked = _asked(survey)
+    pks = dict(
+        Response.objects.filter(public_id__in=[public_id for public_id, _ in pairs]).values_list(
+            "public_id", "pk"
+        )
+    )
+    rows = []
+    for public_id, r in pairs:
+        for question_id, value in r.answers.items():
+            question = asked[question_id]
+            wording = {c["id"]: c["text"] for c in question.get("choices") or []}
+            rows.append(
+                {
+                    "response_id": pks[public_id],
+                    "survey_id": survey.pk,
+                    "question": question_id,
+                    "version": survey.version,
+                    "type": question["type"],
+                    "text": question["text"],
+                    "value": value,
+                    "labels": {c: wording[c] for c in value.get("choices") or [] if c in wording},
+                    "created_at": r.created_at,
+                    "updated_at": r.created_at,
+                }
+            )
+    for start in range(0, len(rows), BATCH):
+        _insert(rows[start : start + BATCH], Answer)

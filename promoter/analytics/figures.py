@@ -12,7 +12,23 @@ from dataclasses import dataclass
 
 from promoter.accounts.models import Project
 from promoter.analytics import metrics
-from promoter.analytics.selectors import ResponseFilter, histogram, histograms_by_period
+from promoter.analytics.questions import (
+    QuestionFigure,
+    choice_shares,
+    histogram_of,
+    question_figures,
+    questions_merged,
+)
+from promoter.analytics.selectors import (
+    ResponseFilter,
+    answer_tallies,
+    histogram,
+    histograms_by_period,
+    response_count,
+)
+from promoter.surveys.questions import CHOICE_TYPES, as_asked
+from promoter.surveys.selectors import survey_questions_published
+from promoter.surveys.texts import product_name
 
 
 @dataclass(frozen=True)
@@ -78,3 +94,45 @@ def overview_figure(
         bucket=bucket,
         trend=trend,
     )
+
+
+def questions_figure(
+    *, project: Project, flt: ResponseFilter, latest: int = 5
+) -> tuple[int, list[QuestionFigure]]:
+    """Return how many responses ``flt`` selects and the figures of the answers to each
+    question of every published version of its survey (the newest wording, as asked;
+    grouped by question id and type), with the ``latest`` text answers of text questions."""
+    survey = flt.survey
+    asked = as_asked(
+        survey_questions_published(survey=survey), product=product_name(survey.project)
+    )
+    responses = response_count(project=project, flt=flt)
+    tallies = answer_tallies(project=project, flt=flt, latest=latest)
+    figures = question_figures(
+        kind=survey.kind,
+        questions=questions_merged(asked),
+        tallies=tallies,
+        responses=responses,
+    )
+    return responses, figures
+
+
+def choice_histograms(*, project: Project, flt: ResponseFilter) -> list[tuple[str, list[int]]]:
+    """Return, for each choice of each choice question of ``flt``'s survey ("<question>:
+    <choice>", the newest wording), the score histogram of the selected responses whose
+    answer picked it: the groups Top reasons weighs as drivers, as it weighs tags."""
+    survey = flt.survey
+    asked = as_asked(
+        survey_questions_published(survey=survey), product=product_name(survey.project)
+    )
+    tallies = answer_tallies(project=project, flt=flt, latest=0)
+    groups = []
+    for question in questions_merged(asked):
+        tally = tallies.get((str(question["id"]), str(question["type"])))
+        if tally is None or question["type"] not in CHOICE_TYPES:
+            continue
+        for choice in choice_shares(question, tally):
+            if choice.count:
+                bins = histogram_of(survey.scale, tally.picks.get(choice.choice, {}))
+                groups.append((f"{question['text']}: {choice.label}", bins))
+    return groups

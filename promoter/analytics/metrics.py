@@ -162,6 +162,19 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     return 100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half)
 
 
+def share_se(successes: int, n: int, z: float = Z95) -> float:
+    """Return the standard error of a share, in percentage points, from the Agresti-Coull
+    adjusted proportion (n + z² answers, successes + z²/2): above 0 even when all agree.
+
+    Raise ValueError when n = 0.
+    """
+    if n <= 0:
+        raise ValueError("no observations")
+    n_adj = n + z * z
+    adjusted = (successes + z * z / 2) / n_adj
+    return 100.0 * math.sqrt(adjusted * (1 - adjusted) / n_adj)
+
+
 def _betacf(a: float, b: float, x: float) -> float:
     """Evaluate the incomplete beta function's continued fraction (modified Lentz)."""
     tiny = 1e-300
@@ -263,31 +276,57 @@ def summarize(kind: str, histogram: Sequence[int]) -> Summary:
     if kind == "csat":
         share = promoters / n
         low, high = wilson_interval(promoters, n)
-        # Agresti-Coull: the adjusted proportion keeps the SE above 0 when all agree.
-        n_adj = n + Z95 * Z95
-        adjusted = (promoters + Z95 * Z95 / 2) / n_adj
-        se = 100.0 * math.sqrt(adjusted * (1 - adjusted) / n_adj)
+        se = share_se(promoters, n)
         return Summary(
             kind, n, 100.0 * share, promoters, passives, detractors,
             low=low, high=high, se=se, variance=share * (1 - share),
         )  # fmt: skip
-    mean = sum((i + 1) * count for i, count in enumerate(histogram)) / n
+    spread = mean_interval(histogram, first=SCALES[kind][0])
     top_low, top_high = wilson_interval(promoters, n)
-    if n == 1:
-        # One answer says nothing about the spread: the interval is the whole scale.
-        return Summary(
-            kind, n, mean, promoters, passives, detractors, low=1.0, high=7.0,
-            ces_top_percent=100.0 * promoters / n, ces_top_low=top_low, ces_top_high=top_high,
-        )  # fmt: skip
-    variance = sum(count * ((i + 1) - mean) ** 2 for i, count in enumerate(histogram)) / (n - 1)
-    mean_se = math.sqrt(variance / n)
-    critical = t_quantile(0.975, n - 1) if n < SMALL_SAMPLE else Z95
-    low, high = max(1.0, mean - critical * mean_se), min(7.0, mean + critical * mean_se)
     return Summary(
-        kind, n, mean, promoters, passives, detractors,
-        low=low, high=high, se=mean_se, variance=variance,
+        kind, n, spread.mean, promoters, passives, detractors,
+        low=spread.low, high=spread.high, se=spread.se, variance=spread.variance,
         ces_top_percent=100.0 * promoters / n, ces_top_low=top_low, ces_top_high=top_high,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mean:
+    """The mean of answers on a scale with its 95% interval, clipped to the scale.
+
+    ``se`` and ``variance`` (the sample variance) are None for a single answer, whose
+    interval is then the whole scale: one answer says nothing about the spread.
+    """
+
+    n: int
+    mean: float
+    low: float
+    high: float
+    se: float | None
+    variance: float | None
+
+
+def mean_interval(histogram: Sequence[int], *, first: int) -> Mean:
+    """Return the mean of the values ``first``, ``first`` + 1, … counted by ``histogram``,
+    with its 95% interval: mean ± t·s/√n with Student's t below 30 answers, z from 30 on.
+
+    Raise ValueError without answers or with a negative count.
+    """
+    if any(count < 0 for count in histogram):
+        raise ValueError("a histogram cannot have negative counts")
+    n = sum(histogram)
+    if n == 0:
+        raise ValueError("no observations")
+    last = first + len(histogram) - 1
+    mean = sum((first + i) * count for i, count in enumerate(histogram)) / n
+    if n == 1:
+        return Mean(n, mean, float(first), float(last), None, None)
+    variance = sum(count * ((first + i) - mean) ** 2 for i, count in enumerate(histogram))
+    variance /= n - 1
+    se = math.sqrt(variance / n)
+    critical = t_quantile(0.975, n - 1) if n < SMALL_SAMPLE else Z95
+    low, high = max(float(first), mean - critical * se), min(float(last), mean + critical * se)
+    return Mean(n, mean, low, high, se, variance)
 
 
 @dataclass(frozen=True)
@@ -335,6 +374,25 @@ def compare(kind: str, histogram_a: Sequence[int], histogram_b: Sequence[int]) -
     z = difference / se
     p_value = 2.0 * _NORMAL.cdf(-abs(z))
     return Comparison(kind, difference, difference - Z95 * se, difference + Z95 * se, z, p_value)
+
+
+def compare_shares(successes_a: int, n_a: int, successes_b: int, n_b: int) -> Comparison:
+    """Return the difference of two independent groups' shares (A − B), in percentage
+    points, as :func:`compare` does for CSAT: each group's Agresti-Coull standard error
+    (:func:`share_se`), SE_Δ = √(SE_A² + SE_B²), Δ ± 1.96·SE_Δ, p = 2·(1 − Φ(|Δ|/SE_Δ)).
+
+    All None when a group is empty.
+    """
+    if n_a <= 0 or n_b <= 0:
+        return Comparison("share", None, None, None, None, None)
+    for successes, n in ((successes_a, n_a), (successes_b, n_b)):
+        if not 0 <= successes <= n:
+            raise ValueError("successes must be between 0 and n")
+    difference = 100.0 * (successes_a / n_a - successes_b / n_b)
+    se = math.sqrt(share_se(successes_a, n_a) ** 2 + share_se(successes_b, n_b) ** 2)
+    z = difference / se
+    p_value = 2.0 * _NORMAL.cdf(-abs(z))
+    return Comparison("share", difference, difference - Z95 * se, difference + Z95 * se, z, p_value)
 
 
 def sample_size(

@@ -8,6 +8,7 @@ these functions with a :class:`ResponseFilter`, then hand the histograms to
 from __future__ import annotations
 
 import datetime
+import json
 import math
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -17,6 +18,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import (
     BigIntegerField,
+    Case,
     CharField,
     Count,
     Exists,
@@ -27,7 +29,9 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
+from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import Cast, Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.db.models.lookups import (
     Exact,
@@ -41,14 +45,27 @@ from django.db.models.lookups import (
 
 from promoter.accounts.models import Project
 from promoter.analytics import rollups
+from promoter.analytics.filters import AnswerCondition
 from promoter.analytics.models import DailyProperty, DailyScore, WeeklyProperty
-from promoter.core.jsonkeys import HasKey, JSONLiteral, KeyText, KeyValue
+from promoter.analytics.questions import LatestText, Tally
+from promoter.core.jsonkeys import HasElement, HasKey, JSONLiteral, KeyText, KeyValue
 from promoter.core.replica import read_alias, replica_reads
 from promoter.core.zones import zone
-from promoter.responses.models import Decline, Display, Response, ResponseTag, Tag
+from promoter.responses.models import (
+    Answer,
+    Channel,
+    Decline,
+    Display,
+    Response,
+    ResponseTag,
+    Tag,
+)
 from promoter.responses.selectors import tag_by_name
+from promoter.surveys.button import counts_in_score
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.models import Survey
+from promoter.surveys.questions import CHOICE_TYPES
+from promoter.surveys.questions import OTHER as OTHER_BOX
 from promoter.surveys.scales import KINDS, category_scores
 from promoter.text.sentiment import NEUTRAL_BAND
 
@@ -71,7 +88,18 @@ class ResponseFilter:
     has_comment: bool | None = None
     search: str = ""
     sentiments: tuple[str, ...] = ()  # positive, neutral, negative (see text.sentiment)
+    answers: tuple[AnswerCondition, ...] = ()  # on additional questions' answers
+    # Whether answers given through the survey's feedback button count; None: as the survey's
+    # setting says (surveys/button.py: by default they stay out of its score). Lists of
+    # responses (the Feedback stream, bulk tagging) pass True.
+    button: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def leaves_button_out(self) -> bool:
+        """Whether this filter leaves out the answers given through the feedback button."""
+        if self.button is not None:
+            return not self.button
+        return not counts_in_score(self.survey.button)
 
     def previous_period(self) -> ResponseFilter:
         """Return the same filter over the period of equal length just before this one."""
@@ -137,6 +165,41 @@ def condition_q(condition: Condition) -> Q:
     return Q(ORDERINGS[op](json_value, JSONLiteral(value if number is None else number)))
 
 
+def answer_q(condition: AnswerCondition) -> Q:
+    """Return the database filter for a condition on an answer: an EXISTS on the response's
+    answer to the question (the unique index on response and question finds it).
+
+    The stored value (``{"choices": [...], "other": "..."}``, ``{"text": ...}``,
+    ``{"rating": n}``) is read with the same JSON expressions as the properties'
+    (:mod:`promoter.core.jsonkeys`), so both databases answer alike. ``not_in``, ``ne`` and
+    ``missing`` are the complements of ``in``, ``eq`` and ``exists``: they include the
+    responses without an answer.
+    """
+    op, value = condition.op, condition.value
+    answers = Answer.objects.filter(response_id=OuterRef("pk"), question=condition.question)
+    negate = op in ("not_in", "ne", "missing")
+    if op in ("in", "not_in"):
+        options = value if isinstance(value, tuple) else ()
+        any_of = Q(pk__in=[])
+        for option in options:
+            if option == OTHER_BOX:
+                any_of |= Q(HasKey("value", "other")) & ~Q(Exact(KeyText("value", "other"), ""))
+            else:
+                any_of |= Q(HasElement(KeyValue("value", "choices"), option))
+        answers = answers.filter(any_of)
+    elif op == "contains":
+        text = str(value)
+        answers = answers.filter(
+            Q(IContains(KeyText("value", "text"), text))
+            | Q(IContains(KeyText("value", "other"), text))
+        )
+    elif op in ORDERINGS or op in ("eq", "ne"):
+        lookup = ORDERINGS.get(op, Exact)
+        answers = answers.filter(Q(lookup(KeyValue("value", "rating"), JSONLiteral(value))))
+    found = Q(Exists(answers))
+    return ~found if negate else found
+
+
 def category_q(kind: str, categories: Sequence[str]) -> Q:
     """Return the filter for responses in ``categories`` on the scale of ``kind``."""
     ranges = category_scores(kind)
@@ -156,8 +219,12 @@ def responses_for(*, project: Project, flt: ResponseFilter) -> QuerySet[Response
         qs = qs.filter(created_at__lt=flt.until)
     if flt.channels:
         qs = qs.filter(channel__in=flt.channels)
+    if flt.leaves_button_out():
+        qs = qs.exclude(channel=Channel.BUTTON)
     for condition in flt.conditions:
         qs = qs.filter(condition_q(condition))
+    for answer in flt.answers:
+        qs = qs.filter(answer_q(answer))
     if flt.tag_ids:
         # A tag selects the responses carrying it or one of its children (figures roll up).
         carrying = ResponseTag.objects.filter(response_id=OuterRef("pk")).filter(
@@ -190,6 +257,7 @@ def responses_listed(
     has_comment: bool | None = None,
     sentiments: Sequence[str] = (),
     conditions: Sequence[Condition] = (),
+    answers: Sequence[AnswerCondition] = (),
 ) -> QuerySet[Response]:
     """Return the counted responses of ``project`` an API client lists: of every survey (or
     ``survey``), narrowed by each filter given (``tag`` by name, any letter case). Raise
@@ -221,6 +289,8 @@ def responses_listed(
         qs = qs.filter(sentiment_q(sentiments))
     for condition in conditions:
         qs = qs.filter(condition_q(condition))
+    for answer in answers:
+        qs = qs.filter(answer_q(answer))
     return qs.select_related("survey", "end_user")
 
 
@@ -301,8 +371,10 @@ def _key_ok(name: str) -> bool:
 def _rollup_source(flt: ResponseFilter) -> tuple[type[DailyScore] | type[DailyProperty], Q] | None:
     """Return the rollup table and its filter that count what ``flt`` selects, per day, or
     None when no rollup can (filters on tags, comments, text, sentiment, or on properties
-    other than one ``eq``/``in`` condition on text values)."""
+    other than one ``eq``/``in`` condition on text values, on answers)."""
     if flt.tag_ids or flt.has_comment is not None or flt.search.strip() or flt.sentiments:
+        return None
+    if flt.answers:
         return None
     q = Q(survey_id=flt.survey.pk)
     if flt.categories:
@@ -310,8 +382,11 @@ def _rollup_source(flt: ResponseFilter) -> tuple[type[DailyScore] | type[DailyPr
     if not flt.conditions:
         if flt.channels:
             q &= Q(channel__in=flt.channels)
+        if flt.leaves_button_out():
+            q &= ~Q(channel=Channel.BUTTON)
         return DailyScore, q
-    if flt.channels or len(flt.conditions) > 1:
+    # The property rollup has no channel.
+    if flt.channels or len(flt.conditions) > 1 or flt.leaves_button_out():
         return None
     condition = flt.conditions[0]
     if condition.op not in ("eq", "in") or not _key_ok(condition.property):
@@ -478,7 +553,9 @@ def histograms_by_property(
             _add(groups[label], flt.survey, score, n)
 
     # The property rollup has no channel: with a channel filter, count from the responses.
-    usable = not flt.conditions and not flt.channels and _key_ok(name)
+    usable = (
+        not flt.conditions and not flt.channels and not flt.leaves_button_out() and _key_ok(name)
+    )
     plan = _rollup_plan(project=project, flt=flt) if usable else None
     rows, folded = _property_rows(project=project, flt=flt, name=name, plan=plan, values=wanted)
     if plan is not None and any(row[0] == "" for row in folded):
@@ -659,16 +736,21 @@ def histograms_by_survey(
     surveys = list(Survey.objects.filter(project=project).order_by("created_at", "pk"))
     bins = {survey.pk: _bins(survey) for survey in surveys}
     by_pk = {survey.pk: survey for survey in surveys}
+    # Each survey's score leaves out its feedback button's answers unless it counts them.
+    uncounted = ~Q(
+        survey_id__in=[s.pk for s in surveys if not counts_in_score(s.button)],
+        channel=Channel.BUTTON,
+    )
     parts: list[tuple[datetime.datetime | None, datetime.datetime | None]] = [(since, until)]
     cut = rollups.split(since, until, _tz(project)) if rollups.enabled() else None
     if cut is not None:
-        daily = DailyScore.objects.filter(project_id=project.pk, **cut.day_filter())
+        daily = DailyScore.objects.filter(uncounted, project_id=project.pk, **cut.day_filter())
         for row in daily.values("survey_id", "score").annotate(n=Sum("n")).order_by():
             if row["survey_id"] in bins:
                 _add(bins[row["survey_id"]], by_pk[row["survey_id"]], row["score"], row["n"])
         parts = [edge for edge in (cut.head, cut.tail) if edge is not None]
     for low, high in parts:
-        qs = Response.objects.filter(project=project, excluded=False)
+        qs = Response.objects.filter(uncounted, project=project, excluded=False)
         if low is not None:
             qs = qs.filter(created_at__gte=low)
         if high is not None:
@@ -840,4 +922,97 @@ def tag_figures(
             by_period=v["by_period"],
         )
         for key, v in acc.items()
+    }
+
+
+# Answers to the additional questions (surveys/questions.py): counted in the database, by
+# question and the response's score, for the figures of analytics/questions.py.
+
+
+def _rating(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None or not number.is_integer() else int(number)
+
+
+def _picked(value: Any) -> list[str]:
+    """Return the choice ids of a stored ``choices`` list, as the database hands it back."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return [str(c) for c in value] if isinstance(value, list) else []
+
+
+@replica_reads
+def answer_tallies(
+    *, project: Project, flt: ResponseFilter, latest: int = 5
+) -> dict[tuple[str, str], Tally]:
+    """Return the counts of the answers of the responses ``flt`` selects, by (question id,
+    type): who answered and who picked each choice ("other": the Other box), by the
+    response's score; each rating; and the ``latest`` text answers of each text question,
+    newest response first.
+
+    One pass over the answers, grouped in the database by question, score and what was
+    answered (the picked choices' list, the rating, whether the Other box was used): a row
+    per distinct answer and score comes back, never an answer per row, and the lists are
+    split into choices here. Then one query per text question when ``latest`` > 0, which
+    walks the newest responses first and stops at ``latest``.
+    """
+    answers = Answer.objects.filter(
+        survey_id=flt.survey.pk, response__in=responses_for(project=project, flt=flt)
+    )
+    rows = (
+        answers.annotate(
+            picked=KeyTransform("choices", "value"),
+            rating=KT("value__rating"),
+            other=Case(When(value__has_key="other", then=Value(1)), default=Value(0)),
+        )
+        .values_list("question", "type", "response__score", "picked", "rating", "other")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    answered: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+    picks: dict[tuple[str, str], dict[str, dict[int, int]]] = defaultdict(dict)
+    ratings: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+
+    def add(into: dict[int, int], key: int, n: int) -> None:
+        into[key] = into.get(key, 0) + n
+
+    for question, kind, score, picked, rating, other, n in rows:
+        key, n = (question, kind), int(n)
+        add(answered[key], score, n)
+        if kind in CHOICE_TYPES:
+            for choice in _picked(picked) + ([OTHER_BOX] if other else []):
+                add(picks[key].setdefault(choice, {}), score, n)
+        elif kind == "rating" and (value := _rating(rating)) is not None:
+            add(ratings[key], value, n)
+    texts: dict[tuple[str, str], tuple[LatestText, ...]] = {}
+    for key in answered:
+        if key[1] != "text" or latest <= 0:
+            continue
+        newest = (
+            responses_for(project=project, flt=flt)
+            .filter(answers__question=key[0], answers__type="text")
+            .order_by("-created_at", "-id")
+            .values_list("answers__value", "public_id", "created_at")[:latest]
+        )
+        texts[key] = tuple(
+            LatestText(
+                text=str(value.get("text", "")) if isinstance(value, dict) else "",
+                response=str(public_id),
+                created_at=created_at,
+            )
+            for value, public_id, created_at in newest
+        )
+    return {
+        key: Tally(
+            question=key[0],
+            type=key[1],
+            answered=by_score,
+            picks=picks.get(key, {}),
+            ratings=ratings.get(key, {}),
+            latest=texts.get(key, ()),
+        )
+        for key, by_score in answered.items()
     }

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from promoter import access
 from promoter.actions.responses import response_change, response_record
-from promoter.analytics.filters import where_conditions
+from promoter.analytics.filters import answer_conditions, where_conditions
 from promoter.analytics.selectors import responses_listed
 from promoter.api import schemas as s
 from promoter.api.pagination import link_header, paginate
@@ -30,6 +30,7 @@ from promoter.responses.models import Answer, Channel, Response, Tag
 from promoter.responses.selectors import answers_of, declines_listed, tag_by_name, tag_names_of
 from promoter.responses.serializers import response_fields
 from promoter.surveys.scales import CATEGORIES
+from promoter.surveys.selectors import survey_questions_published
 
 router = Router(tags=["responses"])
 
@@ -60,6 +61,7 @@ class ResponseFilters(Schema):
     has_comment: bool | None = None
     sentiment: list[Literal["positive", "neutral", "negative"]] = []
     where: list[str] = []
+    answer: list[str] = []
     cursor: str | None = None
     limit: int | None = Field(None, ge=1, le=500)
 
@@ -82,21 +84,31 @@ def responses_list(
             fields={"category": "promoter, passive or detractor"},
         )
     conditions = where_conditions(filters.where)
+    survey = (
+        access.survey_get_in_project(project=project, public_id=filters.survey)
+        if filters.survey
+        else None
+    )
+    # With a survey, each condition is checked against its questions; without, the same
+    # question id may name a question of each survey, so only the form is checked.
+    answered = answer_conditions(
+        filters.answer,
+        survey_questions_published(survey=survey) if survey and filters.answer else None,
+    )
     try:
         qs = responses_listed(
             project=project,
             since=filters.since,
             until=filters.until,
             updated_since=filters.updated_since,
-            survey=access.survey_get_in_project(project=project, public_id=filters.survey)
-            if filters.survey
-            else None,
+            survey=survey,
             categories=filters.category,
             score=filters.score,
             tag=filters.tag,
             has_comment=filters.has_comment,
             sentiments=filters.sentiment,
             conditions=conditions,
+            answers=answered,
         )
     except ValueError as exc:  # an unknown sentiment
         raise ApplicationError(

@@ -14,7 +14,7 @@ from pydantic import field_validator
 from promoter import access
 from promoter.analytics import metrics
 from promoter.analytics.figures import overview_figure
-from promoter.analytics.filters import where_conditions
+from promoter.analytics.filters import answer_conditions, where_conditions
 from promoter.analytics.selectors import ResponseFilter, histograms_by_property
 from promoter.api import schemas as s
 from promoter.api.people import ERRORS, key_of
@@ -22,7 +22,11 @@ from promoter.core.errors import ApplicationError
 from promoter.core.inputs import utc
 from promoter.responses.selectors import tags_for_project
 from promoter.surveys.models import Survey
-from promoter.surveys.selectors import survey_first_of_kind, surveys_for_project
+from promoter.surveys.selectors import (
+    survey_first_of_kind,
+    survey_questions_published,
+    surveys_for_project,
+)
 from promoter.surveys.services import survey_update
 
 # The window a metrics query may name: a date outside it is a mistake, not a period.
@@ -95,6 +99,7 @@ class MetricsQuery(Schema):
     since: datetime.datetime | None = None
     until: datetime.datetime | None = None
     where: list[str] = []
+    answer: list[str] = []
     by: str | None = None
     bucket: Literal["day", "week", "month"] | None = None
 
@@ -135,11 +140,22 @@ def metrics_get(request: HttpRequest, query: Query[MetricsQuery]) -> dict[str, A
             raise access.NotFound("survey")
         survey = first
     conditions = where_conditions(query.where)
+    answers = (
+        answer_conditions(query.answer, survey_questions_published(survey=survey))
+        if query.answer
+        else ()
+    )
     if query.since and query.until and query.since >= query.until:
         raise ApplicationError(
             code="invalid", detail="since must be before until.", fields={"since": "after until"}
         )
-    flt = ResponseFilter(survey=survey, since=query.since, until=query.until, conditions=conditions)
+    flt = ResponseFilter(
+        survey=survey,
+        since=query.since,
+        until=query.until,
+        conditions=conditions,
+        answers=answers,
+    )
     kind = survey.kind
     figure = overview_figure(project=project, flt=flt, bucket=query.bucket)
     document: dict[str, Any] = {

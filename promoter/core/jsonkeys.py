@@ -145,3 +145,18 @@ class JSONLiteral(Expression):
             self._json()  # the same refusal of NaN and Infinity as on PostgreSQL
             return "%s", (value,)
         return "JSON_EXTRACT(%s, '$')", (self._json(),)
+
+
+class HasElement(HasKey):
+    """Whether ``column`` (a JSON array) holds the string ``name`` as one of its elements:
+    PostgreSQL's ``?`` finds array elements as it finds keys; SQLite reads ``json_each``'s
+    values, text ones only (so the string ``"4"`` is not the number 4)."""
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> _Sql:
+        column, params = self._column(compiler)
+        row = "promoter_json_item"
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({column}) AS {row}"
+            f" WHERE {row}.type = 'text' AND {row}.value = %s)",
+            (*params, self.name),
+        )

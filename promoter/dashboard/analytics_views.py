@@ -11,6 +11,7 @@ import contextlib
 import csv
 import datetime
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -38,7 +39,10 @@ from promoter.analytics.selectors import (
 from promoter.core.inputs import text_problem
 from promoter.core.spreadsheets import csv_safe
 from promoter.dashboard.filters import DashboardView, filter_choices, view_from_request
-from promoter.responses.models import Response
+from promoter.responses.exports import question_ids
+from promoter.responses.models import Channel, Response
+from promoter.responses.serializers import answer_cell
+from promoter.surveys.button import button_of
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.scales import category_for
 
@@ -107,7 +111,8 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
         "trend": trend,
         "distribution": distribution,
         "funnel": funnel(project=project, flt=view.filter),
-        "latest": responses_for(project=project, flt=view.filter)
+        "button": _button_note(project, view),
+        "latest": responses_for(project=project, flt=_listed(view))
         .exclude(comment="")
         .select_related("end_user", "survey")
         .order_by("-created_at")[:8],
@@ -293,9 +298,27 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "dashboard/compare.html", context)
 
 
+def _button_note(project: Any, view: DashboardView) -> dict[str, Any] | None:
+    """What the Overview says of the survey's feedback button: whether its answers count in
+    the score, and how many the view holds (one query, only for a survey with a button)."""
+    if button_of(view.survey.button) is None:
+        return None
+    through = replace(view.filter, button=True, channels=(Channel.BUTTON,))
+    return {
+        "counted": not view.filter.leaves_button_out(),
+        "n": response_count(project=project, flt=through),
+    }
+
+
+def _listed(view: DashboardView) -> ResponseFilter:
+    """The filter of a list of responses: the feedback button's answers show there, whether
+    or not they count in the score."""
+    return replace(view.filter, button=True)
+
+
 def _feed(project: Any, view: DashboardView) -> Any:
     return (
-        responses_for(project=project, flt=view.filter)
+        responses_for(project=project, flt=_listed(view))
         .select_related("end_user", "survey")
         .prefetch_related("response_tags__tag", "answers")
         .order_by("-created_at", "-id")
@@ -329,7 +352,7 @@ def feedback(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "dashboard/_feed_poll.html", context)
     paginator = Paginator(qs, FEED_PAGE)
     # The total from the analytics selector (the rollups when they can answer), not COUNT(*).
-    paginator.count = response_count(project=project, flt=view.filter)
+    paginator.count = response_count(project=project, flt=_listed(view))
     page = paginator.get_page(request.GET.get("page"))
     context = _common(view, membership) | {
         "page": page,
@@ -382,14 +405,17 @@ def feedback_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse | Htt
         return HttpResponse("no survey yet\n", content_type="text/plain", status=404)
     writer = csv.writer(_Echo())
     kind = view.survey.kind
+    questions = question_ids(project=project, survey=view.survey)
 
     def rows() -> Any:
         yield writer.writerow(
             ["id", "created_at", "survey", "score", "category", "comment", "person_id",
-             "email", "channel", "locale", "sentiment", "tags", "properties"]
+             "email", "channel", "locale", "sentiment", "tags", "properties",
+             *(f"answer:{q}" for q in questions)]
         )  # fmt: skip
         for response in _feed(project, view).iterator(chunk_size=1000):
             person = response.end_user
+            answered = {a.question: a.value for a in response.answers.all()}
             yield writer.writerow(
                 [
                     response.public_id,
@@ -405,6 +431,10 @@ def feedback_csv(request: HttpRequest, slug: str) -> StreamingHttpResponse | Htt
                     "" if response.sentiment is None else f"{response.sentiment:.4f}",
                     csv_safe(";".join(t.tag.name for t in response.response_tags.all())),
                     csv_safe(json.dumps(response.properties, ensure_ascii=False)),
+                    *(
+                        csv_safe(str(answer_cell(answered[q]))) if q in answered else ""
+                        for q in questions
+                    ),
                 ]
             )
 

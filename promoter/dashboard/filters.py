@@ -3,7 +3,9 @@
 Parameters: ``survey`` (id), ``period`` (7d, 30d, 90d, 365d, all, custom with ``since`` and
 ``until`` as YYYY-MM-DD), ``channel`` (repeatable), ``category`` (repeatable), ``where``
 (repeatable ``property:op:value``, e.g. ``plan:eq:enterprise`` or ``country:in:FR,DE``: the
-filter language of :mod:`promoter.analytics.filters`),
+filter language of :mod:`promoter.analytics.filters`), ``answer`` (repeatable
+``question:op:value`` on an additional question's answer, e.g. ``fix:in:performance,price``
+or ``setup:gte:4``, checked against the survey's questions),
 ``tag`` (repeatable tag id; a parent tag includes its children), ``comment`` (yes or no),
 ``sentiment`` (repeatable: positive, neutral, negative) and ``q`` (text in comments).
 """
@@ -19,7 +21,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from promoter.accounts.models import Project
-from promoter.analytics.filters import WHERE_MAX_CONDITIONS, condition_parse, format_where
+from promoter.analytics.filters import (
+    ANSWER_MAX_CONDITIONS,
+    WHERE_MAX_CONDITIONS,
+    AnswerCondition,
+    answer_check,
+    answer_parse,
+    condition_parse,
+    format_answer,
+    format_where,
+)
 from promoter.analytics.selectors import ResponseFilter
 from promoter.core.inputs import text_problem
 from promoter.core.zones import zone
@@ -28,14 +39,15 @@ from promoter.responses.selectors import tags_for_project
 from promoter.surveys.eligibility import Condition
 from promoter.surveys.models import Survey
 from promoter.surveys.scales import CATEGORIES
+from promoter.surveys.selectors import survey_questions_published
 from promoter.text.sentiment import SENTIMENTS
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT_PERIOD = "90d"
 CHANNELS = tuple(Channel.values)
 KEYS = (
-    "survey", "period", "since", "until", "channel", "category", "where", "tag", "comment",
-    "sentiment", "q",
+    "survey", "period", "since", "until", "channel", "category", "where", "answer", "tag",
+    "comment", "sentiment", "q",
 )  # fmt: skip
 
 
@@ -62,6 +74,7 @@ class DashboardView:
     filter: ResponseFilter
     conditions: list[Condition]
     tags: list[Tag]  # those the view filters by
+    answers: list[AnswerCondition] = field(default_factory=list)
     params: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     all_tags: list[Tag] = field(default_factory=list)  # the project's, parents before children
@@ -85,6 +98,16 @@ class DashboardView:
     def with_condition(self, condition: Condition) -> str:
         wheres = [format_where(c) for c in self.conditions if c.property != condition.property]
         return self.query(where=[*wheres, format_where(condition)])
+
+    def without_answer(self, condition: AnswerCondition) -> str:
+        """Return this view's query string without the answer condition ``condition``."""
+        kept = [format_answer(a) for a in self.answers if a != condition]
+        return self.query(answer=kept or None)
+
+    @property
+    def answer_chips(self) -> list[tuple[AnswerCondition, str, str]]:
+        """Return each answer condition, written, with the query string that removes it."""
+        return [(a, format_answer(a), self.without_answer(a)) for a in self.answers]
 
     @property
     def compare_previous(self) -> ResponseFilter | None:
@@ -156,6 +179,19 @@ def view_from_request(
             conditions.append(condition_parse(text))
         except ValueError as exc:
             problems.append(f"Ignored the filter {exc}.")
+    answers: list[AnswerCondition] = []
+    texts = [t for t in get.getlist("answer") if t]
+    if len(texts) > ANSWER_MAX_CONDITIONS:
+        problems.append(f"Kept the first {ANSWER_MAX_CONDITIONS} answer filters only.")
+    questions = survey_questions_published(survey=survey) if texts else []
+    for text in texts[:ANSWER_MAX_CONDITIONS]:
+        try:
+            answer = answer_parse(text)
+            answer_check(answer, questions)
+        except ValueError as exc:
+            problems.append(f"Ignored the answer filter {exc}.")
+        else:
+            answers.append(answer)
     all_tags = tags_for_project(project=project)
     wanted = set(_uuids([t for t in get.getlist("tag") if t]))
     tags = [t for t in all_tags if str(t.public_id) in wanted]
@@ -176,6 +212,7 @@ def view_from_request(
         has_comment=has_comment,
         search=search,
         sentiments=sentiments,
+        answers=tuple(answers),
     )
     params = [(k, v) for k in KEYS for v in get.getlist(k) if v]
     return DashboardView(
@@ -188,6 +225,7 @@ def view_from_request(
         filter=flt,
         conditions=conditions,
         tags=tags,
+        answers=answers,
         params=params,
         problems=problems,
         all_tags=all_tags,

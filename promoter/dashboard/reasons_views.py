@@ -1,7 +1,8 @@
 """Top reasons: why promoters recommend us and why detractors do not, from the data.
 
-For each category the page lists the themes discovered in the period's comments and the tags
-carried by its responses, each with its count, its share of that category and, for
+For each category the page lists the themes discovered in the period's comments, the tags
+carried by its responses and the choices picked in their answers to the survey's choice
+questions ("<question>: <choice>"), each with its count, its share of that category and, for
 detractors, its *impact*: the NPS points gained if those detractors became passives
 (100·D_T/n, the key-driver view of shared reference/statistics.md). Promoters' themes come
 with example verbatims: the testimonials view.
@@ -10,6 +11,7 @@ with example verbatims: the testimonials view.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from promoter.access import membership_get_for_user
 from promoter.accounts.models import Role
 from promoter.analytics import metrics
+from promoter.analytics.figures import choice_histograms
 from promoter.analytics.selectors import histogram, histograms_by_tag, responses_for
 from promoter.core.errors import ApplicationError
 from promoter.dashboard.analytics_views import _common
@@ -43,7 +46,7 @@ THEME_CACHE_SECONDS = 600
 @dataclass(frozen=True)
 class Reason:
     name: str
-    kind: str  # "theme" or "tag"
+    kind: str  # "theme", "tag" or "choice" (an answer to a choice question)
     count: int
     share: float  # % of the category's responses (tags) or comments (themes)
     impact: float | None  # NPS points if these detractors became passives
@@ -95,35 +98,52 @@ def _themes(
     return result
 
 
-def _tags(project: Any, view: DashboardView, total: list[int]) -> dict[str, list[Reason]]:
-    """Return, per category, the tags its responses carry, most frequent first."""
+def _drivers(
+    view: DashboardView, total: list[int], groups: Iterable[tuple[str, str, str | None, list[int]]]
+) -> dict[str, list[Reason]]:
+    """Return, per category, the drivers ``groups`` (name, kind, tag id, the score histogram
+    of the responses in the group) whose responses hold some of it, most frequent first:
+    the share of the category they make up and, for detractors, the NPS impact."""
     kind = view.survey.kind
     promoters, _passives, detractors = metrics.categories(kind, total)
     n = sum(total)
     out: dict[str, list[Reason]] = {"promoter": [], "detractor": []}
-    for tag, bins in histograms_by_tag(project=project, flt=view.filter):
-        tag_promoters, _, tag_detractors = metrics.categories(kind, bins)
-        if tag_promoters:
+    for name, driver, tag_id, bins in groups:
+        group_promoters, _, group_detractors = metrics.categories(kind, bins)
+        if group_promoters:
             out["promoter"].append(
                 Reason(
-                    name=tag.name, kind="tag", count=tag_promoters,
-                    share=100.0 * tag_promoters / promoters if promoters else 0.0,
-                    impact=None, examples=(), tag_id=str(tag.public_id),
+                    name=name, kind=driver, count=group_promoters,
+                    share=100.0 * group_promoters / promoters if promoters else 0.0,
+                    impact=None, examples=(), tag_id=tag_id,
                 )
             )  # fmt: skip
-        if tag_detractors:
+        if group_detractors:
             out["detractor"].append(
                 Reason(
-                    name=tag.name, kind="tag", count=tag_detractors,
-                    share=100.0 * tag_detractors / detractors if detractors else 0.0,
-                    impact=metrics.key_driver_impact(total, tag_detractors)
+                    name=name, kind=driver, count=group_detractors,
+                    share=100.0 * group_detractors / detractors if detractors else 0.0,
+                    impact=metrics.key_driver_impact(total, group_detractors)
                     if kind == "nps" and n else None,
-                    examples=(), tag_id=str(tag.public_id),
+                    examples=(), tag_id=tag_id,
                 )
             )  # fmt: skip
     for reasons in out.values():
         reasons.sort(key=lambda r: -r.count)
     return out
+
+
+def _tags(project: Any, view: DashboardView, total: list[int]) -> dict[str, list[Reason]]:
+    """Return, per category, the tags its responses carry, most frequent first."""
+    tagged = histograms_by_tag(project=project, flt=view.filter)
+    return _drivers(view, total, ((t.name, "tag", str(t.public_id), b) for t, b in tagged))
+
+
+def _choices(project: Any, view: DashboardView, total: list[int]) -> dict[str, list[Reason]]:
+    """Return, per category, the choices its responses' answers picked ("<question>:
+    <choice>"), most frequent first: drivers weighed as the tags are."""
+    picked = choice_histograms(project=project, flt=view.filter)
+    return _drivers(view, total, ((name, "choice", None, bins) for name, bins in picked))
 
 
 @login_required
@@ -143,6 +163,7 @@ def top_reasons(request: HttpRequest, slug: str) -> HttpResponse:
     promoter_themes, promoter_read = _themes(project, view, "promoter", total)
     detractor_themes, detractor_read = _themes(project, view, "detractor", total)
     tags = _tags(project, view, total)
+    choices = _choices(project, view, total)
     context = _common(view, membership) | {
         "summary": summary,
         "sections": [
@@ -152,6 +173,7 @@ def top_reasons(request: HttpRequest, slug: str) -> HttpResponse:
                 "themes": promoter_themes,
                 "read": promoter_read,
                 "tags": tags["promoter"][:10],
+                "choices": choices["promoter"][:10],
             },
             {
                 "category": "detractor",
@@ -159,6 +181,7 @@ def top_reasons(request: HttpRequest, slug: str) -> HttpResponse:
                 "themes": detractor_themes,
                 "read": detractor_read,
                 "tags": tags["detractor"][:10],
+                "choices": choices["detractor"][:10],
             },
         ],
         "sample": THEME_SAMPLE,

@@ -8,6 +8,8 @@ from promoter.dashboard import destination_views as destinations
 from promoter.dashboard import email_views as email
 from promoter.dashboard import followup_views as followup
 from promoter.dashboard import import_views as imports
+from promoter.dashboard import questions_analytics_views as answers
+from promoter.dashboard import questions_views as questions
 from promoter.dashboard import reasons_views as reasons
 from promoter.dashboard import tags_views as tags
 from promoter.dashboard import views as dashboard
@@ -137,6 +139,51 @@ urlpatterns: list[URLPattern] = [
         "p/<slug:slug>/surveys/<str:survey_id>/",
         dashboard.survey_settings,
         name="project-survey",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/answers/",
+        answers.survey_answers,
+        name="project-survey-answers",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/questions/",
+        questions.survey_questions,
+        name="project-survey-questions",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/questions/add/",
+        questions.question_add,
+        name="project-survey-question-add",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/questions/publish/",
+        questions.questions_publish,
+        name="project-survey-publish",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/questions/<str:question_id>/edit/",
+        questions.question_edit,
+        name="project-survey-question",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/questions/<str:question_id>/move/",
+        questions.question_move,
+        name="project-survey-question-move",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/questions/<str:question_id>/remove/",
+        questions.question_remove,
+        name="project-survey-question-remove",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/duplicate/",
+        questions.survey_copy,
+        name="project-survey-duplicate",
+    ),
+    path(
+        "p/<slug:slug>/surveys/<str:survey_id>/preview/",
+        questions.survey_preview,
+        name="project-survey-preview",
     ),
     path("p/<slug:slug>/explain/", dashboard.explain, name="project-explain"),
     path("p/<slug:slug>/install/", dashboard.install, name="project-install"),

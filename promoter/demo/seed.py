@@ -9,9 +9,15 @@ whose structure is worth exploring in the dashboard:
   spike;
 - real effects of plan (enterprise and pro happier than free), of a hidden A/B ``variant``
   (B is about 8 NPS points above A), of device and role, and two clearly unhappy accounts;
-- comments whose themes and tone follow the score (see ``seed_comments``).
+- comments whose themes and tone follow the score (see ``seed_comments``);
+- three additional questions on the NPS survey (:data:`DEMO_QUESTIONS`), answered on about
+  60 % of its responses, with effects a cross-tab finds: detractors ask to improve
+  "performance" far more often than promoters (about 55 % against 15 %), promoters find setup
+  easier, and about a third would be very disappointed without the product, promoters more.
 
-All randomness comes from one ``random.Random(seed)``.
+The responses, people and the rest come from one ``random.Random(seed)``; the answers to the
+additional questions from a second one, ``random.Random(seed + 1)``, so adding them changed
+nothing else a seed writes.
 """
 
 from __future__ import annotations
@@ -28,12 +34,24 @@ from typing import Any
 from django.db import transaction
 
 from promoter.accounts.models import Project
+from promoter.actions.surveys import survey_publish, survey_questions_save
 from promoter.core.zones import zone
 from promoter.demo.seed_comments import EVENT_THEMES, Event, Tone, comment_compose
 from promoter.people.models import EndUser
 from promoter.people.statecache import project_people_changed
-from promoter.responses.models import Category, Channel, Decline, Display, Response, Status
+from promoter.responses.models import (
+    Answer,
+    Category,
+    Channel,
+    Decline,
+    Display,
+    Response,
+    Status,
+)
 from promoter.surveys.models import DEFAULT_TEXTS, Survey, SurveyKind
+from promoter.surveys.questions import QuestionsError, answer_clean, as_asked
+from promoter.surveys.scales import category_for
+from promoter.surveys.texts import product_name
 
 BATCH_SIZE = 2000
 WINDOW = datetime.timedelta(days=365)
@@ -51,6 +69,57 @@ SEED_SURVEYS: tuple[tuple[str, str], ...] = (
 SEED_TRIGGERS: dict[str, str] = {SurveyKind.CSAT: "ticket_closed", SurveyKind.CES: "chat_closed"}
 NPS_REVIEW_URL = "https://www.g2.com/products/acme-cloud/take_survey"
 KIND_WEIGHTS: dict[str, int] = {SurveyKind.NPS: 70, SurveyKind.CSAT: 15, SurveyKind.CES: 15}
+
+# The NPS demo survey's additional questions, published when the demo first sets it up.
+DEMO_QUESTIONS: tuple[dict[str, Any], ...] = (
+    {
+        "id": "improve",
+        "type": "multiple_choice",
+        "text": "What should we improve?",
+        "choices": [
+            {"id": "performance", "text": "Performance"},
+            {"id": "price", "text": "Price"},
+            {"id": "support", "text": "Support"},
+            {"id": "docs", "text": "Documentation"},
+            {"id": "integrations", "text": "Integrations"},
+        ],
+        "other": True,
+    },
+    {"id": "setup", "type": "rating", "text": "How easy is setup?", "style": "stars"},
+    {"id": "pmf", "type": "pmf", "text": ""},
+)
+ANSWERED_SHARE = 0.6  # of the NPS responses, those that answer the additional questions
+# The planted effects, by category: the chance each choice is picked, the weights of the
+# ratings 1-5 and of the product-market-fit answers.
+IMPROVE_PICKS: dict[str, dict[str, float]] = {
+    "detractor": {"performance": 0.50, "price": 0.30, "support": 0.25, "docs": 0.10,
+                  "integrations": 0.15},
+    "passive": {"performance": 0.30, "price": 0.25, "support": 0.15, "docs": 0.20,
+                "integrations": 0.25},
+    "promoter": {"performance": 0.12, "price": 0.15, "support": 0.10, "docs": 0.25,
+                 "integrations": 0.35},
+}  # fmt: skip
+IMPROVE_OTHER = 0.06
+OTHER_TEXTS = (
+    "Dark mode",
+    "Bulk editing",
+    "A mobile app for tablets",
+    "Better search",
+    "More keyboard shortcuts",
+    "Audit log export",
+    "SSO for contractors",
+    "Offline mode",
+)
+SETUP_WEIGHTS: dict[str, tuple[int, ...]] = {
+    "detractor": (18, 28, 28, 17, 9),
+    "passive": (5, 14, 34, 32, 15),
+    "promoter": (2, 6, 18, 38, 36),
+}
+PMF_WEIGHTS: dict[str, dict[str, int]] = {
+    "detractor": {"very_disappointed": 10, "somewhat_disappointed": 38, "not_disappointed": 52},
+    "passive": {"very_disappointed": 25, "somewhat_disappointed": 50, "not_disappointed": 25},
+    "promoter": {"very_disappointed": 46, "somewhat_disappointed": 42, "not_disappointed": 12},
+}
 
 TEXTS_FR: dict[str, dict[str, str]] = {
     SurveyKind.NPS: {
@@ -346,6 +415,7 @@ class SeedResult:
     displays: int
     declines: int
     comments: int
+    answers: int = 0  # answers to the NPS survey's additional questions
 
 
 @dataclass
@@ -496,10 +566,18 @@ def seed_project(
     may be older. ``progress(k)`` is called after each batch with the number of responses just
     written. All rows are written in one transaction.
 
+    The NPS survey gets the additional questions of :data:`DEMO_QUESTIONS`, saved and
+    published as a person would (``survey_questions_save``, ``survey_publish``) when it has
+    never been published; about 60 % of its responses answer those of them its live version
+    asks (with their wording as asked, the product's name filled in), the effects of
+    :data:`IMPROVE_PICKS`, :data:`SETUP_WEIGHTS` and :data:`PMF_WEIGHTS` planted.
+
     Deterministic: for the same ``seed``, ``until`` and project timezone, seeding an empty
     project writes the same people (external ids, e-mails, properties, dates) and the same
     responses, displays and declines (surveys, scores, comments, channels, dates, properties)
-    in the same order, whatever the project. Public ids are derived from the same random
+    in the same order, whatever the project; the answers to additional questions come from a
+    second stream, ``random.Random(seed + 1)``, so everything else is as it was before the
+    demo had them. Public ids are derived from the same random
     stream mixed with the project's public id and its current row counts, so they differ
     between projects and between successive seeds of one project. Seeding a project that
     already has people adds new ones, numbered after the existing ones.
@@ -516,6 +594,7 @@ def seed_project(
     people = _people(rng=rng, timeline=timeline, count=max(50, round(responses / 2.5)))
     answers = _answers(rng=rng, timeline=timeline, people=people, count=responses)
     shown = _unanswered(rng=rng, timeline=timeline, people=people, count=responses)
+    extra = _extra_answers(rng=random.Random(seed + 1), answers=answers)
     with transaction.atomic():
         project_people_changed(project.pk)  # people and histories change in bulk
         surveys, surveys_created = _surveys_ensure(project=project)
@@ -536,6 +615,7 @@ def seed_project(
             shown=shown,
             namespace=namespace,
             progress=progress,
+            extra=extra,
         )
     return SeedResult(
         surveys=surveys_created,
@@ -544,6 +624,7 @@ def seed_project(
         displays=counts[0],
         declines=counts[1],
         comments=sum(1 for a in answers if a.comment),
+        answers=counts[2],
     )
 
 
@@ -888,6 +969,9 @@ def _surveys_ensure(*, project: Project) -> tuple[dict[str, Survey], int]:
         if kind == SurveyKind.NPS and not survey.cta_url:
             survey.cta_url = NPS_REVIEW_URL
             survey.save(update_fields=["cta_url"])
+        if kind == SurveyKind.NPS and survey.version == 0 and not survey.questions:
+            survey_questions_save(survey=survey, questions=[dict(q) for q in DEMO_QUESTIONS])
+            survey_publish(survey=survey)
         surveys[kind] = survey
     return surveys, created
 
@@ -943,14 +1027,22 @@ def _activity_create(
     shown: list[_Shown],
     namespace: uuid.UUID,
     progress: Callable[[int], None] | None,
-) -> tuple[int, int]:
-    """Write responses with their displays, then the unanswered displays and declines.
+    extra: Sequence[dict[str, Any] | None] = (),
+) -> tuple[int, int, int]:
+    """Write responses with their displays and answers to additional questions (``extra``,
+    by response), then the unanswered displays and declines.
 
     Written in slices of time order so ``progress`` advances evenly; returns (displays,
-    declines) written.
+    declines, answers) written.
     """
     survey_ids = {kind: survey.pk for kind, survey in surveys.items()}
-    displays = declines = 0
+    nps = surveys[SurveyKind.NPS]
+    asked = {
+        q["id"]: q
+        for q in as_asked(nps.published_questions or [], product=product_name(project))
+        if any(q["id"] == d["id"] and q["type"] == d["type"] for d in DEMO_QUESTIONS)
+    }
+    displays = declines = written = 0
     chunks = max(1, math.ceil(len(answers) / BATCH_SIZE))
     for i in range(chunks):
         batch = answers[i * BATCH_SIZE : (i + 1) * BATCH_SIZE]
@@ -987,7 +1079,7 @@ def _activity_create(
             for s in others
             if s.declined_at is not None
         ]
-        Response.objects.bulk_create(
+        rows = Response.objects.bulk_create(
             [
                 Response(
                     public_id=uuid.uuid5(namespace, f"response:{a.id_bits:032x}"),
@@ -1010,8 +1102,80 @@ def _activity_create(
         )
         Display.objects.bulk_create(shown_rows, batch_size=BATCH_SIZE)
         Decline.objects.bulk_create(decline_rows, batch_size=BATCH_SIZE)
+        answer_rows = (
+            _answer_rows(nps, asked, rows, extra[i * BATCH_SIZE : (i + 1) * BATCH_SIZE])
+            if asked and extra
+            else []
+        )
+        Answer.objects.bulk_create(answer_rows, batch_size=BATCH_SIZE)
         displays += len(shown_rows)
         declines += len(decline_rows)
+        written += len(answer_rows)
         if progress is not None:
             progress(len(batch))
-    return displays, declines
+    return displays, declines, written
+
+
+def _extra_answers(*, rng: random.Random, answers: list[_Answer]) -> list[dict[str, Any] | None]:
+    """Return, for each response, its answers to :data:`DEMO_QUESTIONS` in their wire form
+    by question id (None: an unanswered or non-NPS one), the planted effects drawn from
+    ``rng`` (its own stream: the responses' is untouched)."""
+    out: list[dict[str, Any] | None] = []
+    setup_scores = range(1, 6)
+    for answer in answers:
+        if answer.kind != SurveyKind.NPS or rng.random() >= ANSWERED_SHARE:
+            out.append(None)
+            continue
+        category = category_for(SurveyKind.NPS, answer.score)
+        given: dict[str, Any] = {}
+        if rng.random() < 0.95:
+            odds = IMPROVE_PICKS[category]
+            picked = [choice for choice, p in odds.items() if rng.random() < p]
+            other = rng.choice(OTHER_TEXTS) if rng.random() < IMPROVE_OTHER else ""
+            if not picked and not other:
+                picked = [_weighted(rng, odds)]
+            given["improve"] = {"choices": picked, "other": other} if other else picked
+        if rng.random() < 0.88:
+            given["setup"] = rng.choices(setup_scores, weights=SETUP_WEIGHTS[category])[0]
+        if rng.random() < 0.85:
+            given["pmf"] = _weighted(rng, PMF_WEIGHTS[category])
+        out.append(given or None)
+    return out
+
+
+def _answer_rows(
+    survey: Survey,
+    asked: dict[str, dict[str, Any]],
+    responses: Sequence[Response],
+    extra: Sequence[dict[str, Any] | None],
+) -> list[Answer]:
+    """Return the Answer rows of ``responses`` (just written, with their ids) that ``extra``
+    answers, in the stored form and wording of the questions ``asked`` (as asked, by id)."""
+    rows = []
+    for response, given in zip(responses, extra, strict=True):
+        if given is None or response.survey_id != survey.pk:
+            continue
+        for question_id, raw in given.items():
+            question = asked.get(question_id)
+            if question is None:
+                continue
+            try:
+                value = answer_clean(question, raw, question_id)
+            except QuestionsError:  # a project's own edit of the question: skip it
+                continue
+            wording = {c["id"]: c["text"] for c in question.get("choices") or []}
+            rows.append(
+                Answer(
+                    response_id=response.pk,
+                    survey_id=survey.pk,
+                    question=question_id,
+                    version=survey.version,
+                    type=question["type"],
+                    text=question["text"],
+                    value=value,
+                    labels={c: wording[c] for c in value.get("choices") or [] if c in wording},
+                    created_at=response.created_at,
+                    updated_at=response.updated_at,
+                )
+            )
+    return rows

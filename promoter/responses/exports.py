@@ -50,22 +50,29 @@ def count(*, project: Project, what: str) -> int:
     return Tag.objects.filter(project=project).count()
 
 
-def _question_ids(project: Project) -> list[str]:
-    """Return the ids of the project's additional questions: those its surveys ask now in
-    their order, then those only earlier versions asked."""
+def question_ids(*, project: Project, survey: Survey | None = None) -> list[str]:
+    """Return the ids of the additional questions of ``project``'s surveys (or of
+    ``survey``), one CSV column each: those asked now in their order, then those only
+    earlier versions asked."""
+    surveys = Survey.objects.filter(project=project).order_by("created_at", "pk")
+    if survey is not None:
+        surveys = surveys.filter(pk=survey.pk)
     ordered: list[str] = []
-    for survey in Survey.objects.filter(project=project).order_by("created_at", "pk"):
-        for question in survey.published_questions or []:
+    for each in surveys:
+        for question in each.published_questions or []:
             if question["id"] not in ordered and question["type"] != "message":
                 ordered.append(question["id"])
-    answered = Answer.objects.filter(survey__project=project).values_list("question", flat=True)
-    return ordered + sorted(set(answered.distinct()) - set(ordered))
+    answered = Answer.objects.filter(survey__project=project)
+    if survey is not None:
+        answered = answered.filter(survey=survey)
+    ids = answered.values_list("question", flat=True).distinct()
+    return ordered + sorted(set(ids) - set(ordered))
 
 
 def _responses(project: Project) -> tuple[list[str], Iterator[dict[str, Any]]]:
     qs = Response.objects.filter(project=project).order_by("created_at", "pk")
     names = _property_names(qs.values_list("properties", flat=True).iterator(chunk_size=CHUNK))
-    questions = _question_ids(project)
+    questions = question_ids(project=project)
     columns = [
         *RESPONSE_COLUMNS,
         *(f"property:{n}" for n in names),

@@ -34,3 +34,15 @@ def survey_questions_of_version(*, survey: Survey, number: int) -> list[dict[str
         return []
     version = SurveyVersion.objects.filter(survey=survey, number=number).first()
     return list(version.questions) if version is not None else None
+
+
+def survey_questions_published(*, survey: Survey) -> list[dict[str, Any]]:
+    """Return the questions every published version of ``survey`` asked, the live version's
+    first, then the older versions', newest first (a question may appear more than once:
+    the first is its newest wording). One query, none when it was published once or never."""
+    questions = list(survey.published_questions or [])
+    if survey.version > 1:
+        older = SurveyVersion.objects.filter(survey=survey, number__lt=survey.version)
+        for version_questions in older.order_by("-number").values_list("questions", flat=True):
+            questions.extend(version_questions or [])
+    return questions

@@ -199,16 +199,18 @@ def _views(world: Any, zoo: list[Response]) -> list[tuple[str, str]]:
         for method, data, factory, expected in entries:
             if method != "get" or expected.get("owner") != 200:
                 continue
-            url = reverse(name, kwargs={"slug": "alpha", **factory(world)})
+            kwargs = {"slug": "alpha", **factory(world)}
+            url = reverse(name, kwargs=kwargs)
             query = "&".join(f"{key}={value}" for key, value in data.items())
             pages.append((name, f"{url}?{query}"))
             if name in ("project-explain", "project-tags-suggest", "project-tag-rule-progress"):
                 continue
             pages += [(f"{name} all", f"{url}?{query}&period=all")]
-            pages += [
-                (f"{name} {s.kind}", f"{url}?{query}&survey={s.public_id}&period=all")
-                for s in surveys
-            ]
+            for s in surveys:
+                # A page of one survey (its path names it) is visited as each survey's.
+                if "survey_id" in kwargs:
+                    url = reverse(name, kwargs={**kwargs, "survey_id": s.public_id})
+                pages += [(f"{name} {s.kind}", f"{url}?{query}&survey={s.public_id}&period=all")]
     for response in zoo:
         url = reverse("project-response", args=["alpha", response.public_id])
         pages.append((f"response {response.survey.kind} {response.channel}", url))

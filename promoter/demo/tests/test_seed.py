@@ -150,7 +150,9 @@ def test_seeding_again_adds_people_and_responses() -> None:
         displays=first.displays,
         declines=first.declines,
         comments=first.comments,
+        answers=first.answers,
     )
+    assert first.answers > 0  # the NPS survey's additional questions
     assert second.surveys == 0
     assert Survey.objects.filter(project=project).count() == 3
     assert Response.objects.filter(project=project).count() == 200

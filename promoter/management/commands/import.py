@@ -34,7 +34,8 @@ class Command(BaseCommand):
             default=[],
             metavar="FIELD=COLUMN",
             help="read a field from a column: score, comment, created_at, email, external_id,"
-            " response_id, tags, name (repeatable)",
+            " response_id, tags, name, or answer:<question id> for an additional question's"
+            " answers (repeatable; a column headed with a question's text is found alone)",
         )
         parser.add_argument(
             "--valid-only", action="store_true", help="import the valid rows, skip the others"

@@ -13,11 +13,12 @@ from django.utils import timezone
 from promoter.accounts.models import Project
 from promoter.analytics import metrics
 from promoter.analytics.figures import overview_figure
-from promoter.analytics.filters import conditions_parse
+from promoter.analytics.filters import answers_check, answers_parse, conditions_parse
 from promoter.analytics.selectors import ResponseFilter, histograms_by_property
 from promoter.core.inputs import text_problem
 from promoter.core.spreadsheets import csv_safe
 from promoter.surveys.models import Survey
+from promoter.surveys.selectors import survey_questions_published
 
 _RELATIVE = re.compile(r"^(\d+)([dwmy])$")
 _UNITS = {"d": 1, "w": 7, "m": 30, "y": 365}
@@ -74,6 +75,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--where", action="append", default=[], help="a filter like plan:eq:pro (repeatable)"
         )
+        parser.add_argument(
+            "--answer",
+            action="append",
+            default=[],
+            help="a filter on an answer like fix:in:performance or setup:gte:4 (repeatable)",
+        )
         parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
         parser.add_argument("--top", type=int, default=20, help="property values to list")
 
@@ -100,7 +107,15 @@ class Command(BaseCommand):
             conditions = conditions_parse(options["where"])
         except ValueError as exc:
             raise CommandError(f"--where {exc}") from None
-        flt = ResponseFilter(survey=survey, since=since, until=until, conditions=conditions)
+        try:
+            answers = answers_parse(options["answer"])
+            if answers:
+                answers_check(answers, survey_questions_published(survey=survey))
+        except ValueError as exc:
+            raise CommandError(f"--answer {exc}") from None
+        flt = ResponseFilter(
+            survey=survey, since=since, until=until, conditions=conditions, answers=answers
+        )
         rows = [row("(all)", overview_figure(project=project, flt=flt).summary)]
         if options.get("by") is not None:  # the empty name is a property name too
             groups = histograms_by_property(

@@ -64,7 +64,8 @@ def demo_setup(*, responses: int, seed: int, stdout: Any) -> Project:
         result = seed_project(project=project, responses=responses, seed=seed, progress=advance)
     stdout.write(
         f"Seeded {result.responses:,} responses from {result.end_users:,} people"
-        f" ({result.displays:,} displays, {result.declines:,} declines)."
+        f" ({result.displays:,} displays, {result.declines:,} declines,"
+        f" {result.answers:,} answers to additional questions)."
     )
     demo_sentiment(project=project)
     return project

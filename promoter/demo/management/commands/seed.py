@@ -84,6 +84,7 @@ class Command(BaseCommand):
                 f"Seeded {slug} in {elapsed:.1f} s: {result.responses:,} responses "
                 f"({result.comments:,} with a comment) from {result.end_users:,} people, "
                 f"{result.displays:,} displays, {result.declines:,} declines, "
+                f"{result.answers:,} answers to additional questions, "
                 f"{result.surveys} new surveys."
             )
         )
