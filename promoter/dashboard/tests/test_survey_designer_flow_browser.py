@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import cache
 
 from promoter.responses.models import Answer, Response
+from promoter.surveys.services import survey_update
 
 from .test_questions_editor_browser import WAIT, acme, add, page, saved, shot
 
@@ -88,7 +89,9 @@ def test_design_publish_answer_and_find_the_answers_everywhere(
     demo.locator('[data-question="q2"]').wait_for(timeout=WAIT)
     shot(demo, "flow-detractor-rating")
 
-    # A promoter, in dark mode, is not: their first question is the rating.
+    # A promoter, in dark mode (the survey follows the person's theme), is not: their first
+    # question is the rating.
+    survey_update(survey=survey, data={"look": {"theme": "auto"}})
     demo = answer_on_the_demo_page(browser, live_server, "ben", 10, dark=True)
     demo.locator('[data-question="q2"]').wait_for(timeout=WAIT)
     assert demo.locator('[data-question="q1"]').count() == 0
@@ -96,7 +99,7 @@ def test_design_publish_answer_and_find_the_answers_everywhere(
         """() => getComputedStyle(document.getElementById("promoter-widget").shadowRoot
             .querySelector("[data-promoter=dialog]")).backgroundColor"""
     )
-    assert background == "rgb(255, 255, 255)"  # the survey's theme is light unless set
+    assert background == "rgb(31, 41, 55)"  # the dark theme's background
     demo.locator('[data-question="q2"] label').nth(4).click()
     with demo.expect_response(lambda r: "/i/v1/responses/" in r.url):
         demo.locator('[data-promoter="next"]').click()
