@@ -29,3 +29,51 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield launched
         launched.close()
+
+
+def signed_in(
+    browser: Any,
+    base_url: str,
+    *,
+    email: str,
+    password: str,
+    lands: str,
+    width: int = 1280,
+    height: int = 900,
+    timeout_ms: int = 60_000,
+) -> Iterator[Any]:
+    """Yield a page of a new browser context signed in as ``email`` (through the login form),
+    once it has landed on a path matching the regular expression ``lands``; the page's
+    ``errors`` list collects its uncaught script errors and Content-Security-Policy refusals.
+    For a test module's ``page`` fixture: ``yield from signed_in(...)``."""
+    import re
+
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    opened.errors = errors
+    opened.goto("/accounts/login/")
+    opened.fill('input[name="username"]', email)
+    opened.fill('input[name="password"]', password)
+    opened.click('button[type="submit"], input[type="submit"]')
+    opened.wait_for_url(re.compile(lands), timeout=timeout_ms)
+    yield opened
+    context.close()
+
+
+def acme_owner(browser: Any, base_url: str, **size: int) -> Iterator[Any]:
+    """:func:`signed_in` as the browser tests' usual person: the owner of the project
+    ``acme`` (owner@example.com, the suite's password), landed on its dashboard."""
+    return signed_in(
+        browser,
+        base_url,
+        email="owner@example.com",
+        password="correct horse battery staple",
+        lands=r"/p/acme/",
+        **size,
+    )

@@ -21,6 +21,7 @@ from promoter.accounts.models import User
 from promoter.actions.projects import project_create
 from promoter.actions.responses import response_record
 from promoter.surveys.tests.asking import ask
+from promoter.tests.browser import acme_owner
 
 ARTIFACTS = Path(os.environ.get("PROMOTER_ARTIFACTS", "artifacts")) / "screenshots"
 PASSWORD = "correct horse battery staple"
@@ -57,18 +58,7 @@ def acme(live_server):
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.errors = errors
-    opened.goto("/accounts/login/")
-    opened.fill('input[name="username"]', "owner@example.com")
-    opened.fill('input[name="password"]', PASSWORD)
-    opened.click('button[type="submit"], input[type="submit"]')
-    opened.wait_for_url(re.compile(r"/p/acme/"), timeout=WAIT)
-    yield opened
-    context.close()
+    yield from acme_owner(browser, live_server.url, timeout_ms=WAIT)
 
 
 def test_read_the_answers_and_a_marked_cross_tab_cell_with_the_keyboard(acme, page):

@@ -18,6 +18,7 @@ import pytest
 
 from promoter.accounts.models import User
 from promoter.actions.projects import project_create
+from promoter.tests.browser import acme_owner
 
 ARTIFACTS = Path(os.environ.get("PROMOTER_ARTIFACTS", "artifacts")) / "screenshots"
 PASSWORD = "correct horse battery staple"
@@ -34,23 +35,7 @@ def acme(live_server: Any) -> Any:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any, acme: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1400, "height": 1000}
-    )
-    opened = context.new_page()
-    opened.errors = []
-    opened.on("pageerror", lambda error: opened.errors.append(str(error)))
-    opened.on(
-        "console",
-        lambda m: opened.errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    opened.goto("/accounts/login/")
-    opened.fill('input[name="username"]', "owner@example.com")
-    opened.fill('input[name="password"]', PASSWORD)
-    opened.click('button[type="submit"], input[type="submit"]')
-    opened.wait_for_url(re.compile(r"/p/acme/"))
-    yield opened
-    context.close()
+    yield from acme_owner(browser, live_server.url, width=1400, height=1000)
 
 
 def shot(page: Any, name: str) -> None:

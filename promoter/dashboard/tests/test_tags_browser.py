@@ -21,6 +21,7 @@ from promoter.actions.projects import project_create
 from promoter.demo.seed import seed_project
 from promoter.responses.models import Response, ResponseTag, Tag
 from promoter.responses.services import tag_get_or_create
+from promoter.tests.browser import acme_owner
 
 ARTIFACTS = Path(os.environ.get("PROMOTER_ARTIFACTS", "artifacts")) / "screenshots"
 PASSWORD = "correct horse battery staple"
@@ -41,18 +42,7 @@ def acme(live_server):
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.errors = errors
-    opened.goto("/accounts/login/")
-    opened.fill('input[name="username"]', "owner@example.com")
-    opened.fill('input[name="password"]', PASSWORD)
-    opened.click('button[type="submit"], input[type="submit"]')
-    opened.wait_for_url(re.compile(r"/p/acme/"))
-    yield opened
-    context.close()
+    yield from acme_owner(browser, live_server.url)
 
 
 def shot(page: Any, name: str) -> None:
