@@ -28,6 +28,23 @@ WHERE_MAX_OPTIONS = 100  # values of one in / not_in
 WHERE_MAX_CONDITIONS = 20
 
 
+def _terms(text: str, subject: str, operators: Sequence[str]) -> tuple[str, str, str]:
+    """Return the ``subject``, the operator and the raw value of ``subject:op:value`` (the
+    value may hold ``:``); raise ValueError, the text quoted, for text no database stores,
+    text over WHERE_MAX_CHARS, or an operator not among ``operators``."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise ValueError(f"{text!r} {problem}")
+    if len(text) > WHERE_MAX_CHARS:
+        raise ValueError(f"{text[:40]!r}… is over {WHERE_MAX_CHARS} characters")
+    parts = text.split(":", 2)
+    if len(parts) < 2 or parts[1] not in operators:
+        raise ValueError(
+            f"{text!r}: write {subject}:operator:value, the operator one of {', '.join(operators)}"
+        )
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else ""
+
+
 def condition_parse(text: str) -> Condition:
     """Return the condition ``property:op:value`` names; raise ValueError saying what is
     wrong, the text quoted.
@@ -36,18 +53,7 @@ def condition_parse(text: str) -> Condition:
     the empty name and spaces included (a name holding ``:`` cannot be written here). The
     value of ``in`` and ``not_in`` is a comma-separated list; ``exists`` and ``missing`` take
     none."""
-    problem = text_problem(text)
-    if problem is not None:
-        raise ValueError(f"{text!r} {problem}")
-    if len(text) > WHERE_MAX_CHARS:
-        raise ValueError(f"{text[:40]!r}… is over {WHERE_MAX_CHARS} characters")
-    parts = text.split(":", 2)
-    if len(parts) < 2 or parts[1] not in OPERATORS:
-        raise ValueError(
-            f"{text!r}: write property:operator:value, the operator one of {', '.join(OPERATORS)}"
-        )
-    name, op = parts[0], parts[1]
-    raw = parts[2] if len(parts) == 3 else ""
+    name, op, raw = _terms(text, "property", OPERATORS)
     if op in ("exists", "missing"):
         value: Any = None
     elif op in ("in", "not_in"):
@@ -148,19 +154,8 @@ def answer_parse(text: str) -> AnswerCondition:
     ``in`` and ``not_in`` take a comma-separated list of choice ids (``other`` for the Other
     box); the ordering operators a whole number; ``contains`` some text (which may hold
     ``:``); ``exists`` and ``missing`` none."""
-    problem = text_problem(text)
-    if problem is not None:
-        raise ValueError(f"{text!r} {problem}")
-    if len(text) > WHERE_MAX_CHARS:
-        raise ValueError(f"{text[:40]!r}… is over {WHERE_MAX_CHARS} characters")
-    parts = text.split(":", 2)
-    if len(parts) < 2 or parts[1] not in ANSWER_OPERATORS:
-        raise ValueError(
-            f"{text!r}: write question:operator:value, the operator one of "
-            f"{', '.join(ANSWER_OPERATORS)}"
-        )
-    question, op = parts[0].strip(), parts[1]
-    raw = parts[2] if len(parts) == 3 else ""
+    question, op, raw = _terms(text, "question", ANSWER_OPERATORS)
+    question = question.strip()
     if not _QUESTION_ID.match(question):
         raise ValueError(f"{text!r}: {question[:40]!r} is not a question id")
     if op in ("exists", "missing"):
