@@ -353,6 +353,18 @@ def _check_property_columns(properties: Mapping[str, int]) -> None:
             )
 
 
+def _mapped_column(normalized: list[str], column: str, name: str) -> int:
+    """Return the index of ``column`` (a ``--map name=column`` target) among the file's
+    normalized headers; refuse, naming the mapping, a column the file does not have."""
+    if _norm(column) not in normalized:
+        raise ApplicationError(
+            code="invalid",
+            detail=f"No column {column!r} in the file (for {name}).",
+            fields={"map": name},
+        )
+    return normalized.index(_norm(column))
+
+
 def _columns(
     header: list[str], mapping: Mapping[str, str]
 ) -> tuple[dict[str, int], dict[str, int]]:
@@ -366,13 +378,7 @@ def _columns(
                 detail=f"Cannot map {name!r}: map one of {', '.join(ALIASES)}.",
                 fields={"map": name},
             )
-        if _norm(column) not in normalized:
-            raise ApplicationError(
-                code="invalid",
-                detail=f"No column {column!r} in the file (for {name}).",
-                fields={"map": name},
-            )
-        fields[name] = normalized.index(_norm(column))
+        fields[name] = _mapped_column(normalized, column, name)
     for name, aliases in ALIASES.items():
         if name in fields:
             continue
@@ -418,13 +424,7 @@ def _answer_columns(
                 f"{known}).",
                 fields={"map": name},
             )
-        if _norm(column) not in normalized:
-            raise ApplicationError(
-                code="invalid",
-                detail=f"No column {column!r} in the file (for {name}).",
-                fields={"map": name},
-            )
-        found[question_id] = normalized.index(_norm(column))
+        found[question_id] = _mapped_column(normalized, column, name)
     taken = set(found.values())
     for question_id, question in asked.items():
         for text in (_norm(question["text"]), f"{ANSWER_MAP}{question_id}"):
